@@ -1,0 +1,79 @@
+//! Durations: "250ms", "10s", "2m", "1h", "30d" (humantime's units), or a number of seconds.
+
+use std::time::Duration;
+
+/// Why a duration was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DurationError {
+    Invalid,
+    Negative,
+    Zero,
+}
+
+/// Parses a duration as written in a suite; `positive` refuses zero.
+pub fn parse_text(text: &str, positive: bool) -> Result<Duration, DurationError> {
+    let text = text.trim();
+    let duration = if let Ok(seconds) = text.parse::<f64>() {
+        from_seconds(seconds)?
+    } else {
+        humantime::parse_duration(text).map_err(|_| DurationError::Invalid)?
+    };
+    check(duration, positive)
+}
+
+/// A number of seconds.
+pub fn parse_seconds(seconds: f64, positive: bool) -> Result<Duration, DurationError> {
+    check(from_seconds(seconds)?, positive)
+}
+
+fn from_seconds(seconds: f64) -> Result<Duration, DurationError> {
+    if seconds < 0.0 {
+        return Err(DurationError::Negative);
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| DurationError::Invalid)
+}
+
+fn check(duration: Duration, positive: bool) -> Result<Duration, DurationError> {
+    if positive && duration.is_zero() {
+        Err(DurationError::Zero)
+    } else {
+        Ok(duration)
+    }
+}
+
+/// A duration as a person writes it: "250ms", "10s", "2m 30s", "30d".
+pub fn show(duration: Duration) -> String {
+    humantime::format_duration(duration)
+        .to_string()
+        .replace(' ', "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_units_and_seconds() {
+        assert_eq!(parse_text("250ms", true), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_text("2m", true), Ok(Duration::from_secs(120)));
+        assert_eq!(
+            parse_text("30d", true),
+            Ok(Duration::from_secs(30 * 86_400))
+        );
+        assert_eq!(parse_text("1.5", true), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_seconds(3.0, true), Ok(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn refuses_nonsense() {
+        assert_eq!(parse_text("10 sec onds", true), Err(DurationError::Invalid));
+        assert_eq!(parse_text("-1", true), Err(DurationError::Negative));
+        assert_eq!(parse_text("0s", true), Err(DurationError::Zero));
+        assert_eq!(parse_text("0s", false), Ok(Duration::ZERO));
+        assert_eq!(parse_seconds(f64::NAN, false), Err(DurationError::Invalid));
+        assert_eq!(
+            parse_seconds(f64::INFINITY, false),
+            Err(DurationError::Invalid)
+        );
+    }
+}

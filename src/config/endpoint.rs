@@ -1,0 +1,455 @@
+//! Endpoint profiles and their `secure_socket` tables (spec §2, §2.1).
+
+use http::HeaderName;
+use indexmap::IndexMap;
+use rustls::pki_types::ServerName;
+use url::Url;
+
+use super::convert::Converter;
+use super::diagnostic::quoted_list;
+use super::raw::{
+    RawCert, RawEndpoint, RawHttpVersion, RawKey, RawProtocol, RawRedirects, RawSecureSocket,
+};
+use super::spanned::Spanned;
+use super::suite::{
+    Endpoint, Header, HttpVersion, Identity, Redirects, SecureSocket, TlsVersion, Trust,
+};
+use super::template::CaptureNames;
+use crate::tls;
+
+/// The limit used by `follow_redirects = true`, as browsers and curl's `--max-redirs` default do.
+const DEFAULT_MAX_REDIRECTS: u32 = 10;
+
+impl Converter<'_> {
+    pub fn endpoint(&mut self, name: &str, raw: &Spanned<RawEndpoint>) -> Option<Endpoint> {
+        let url = self.url(&raw.url);
+        let headers = self.headers(&raw.headers, &CaptureNames::default());
+        let timeout = raw.timeout.as_ref().map(|d| self.duration(d, true));
+        let connect_timeout = raw.connect_timeout.as_ref().map(|d| self.duration(d, true));
+        let http_version = match raw.http_version.as_ref().map(|v| *v.get()) {
+            Some(RawHttpVersion::Http1) => HttpVersion::Http1,
+            Some(RawHttpVersion::Http2) => HttpVersion::Http2,
+            Some(RawHttpVersion::Auto) | None => HttpVersion::Auto,
+        };
+        let redirects = match raw.follow_redirects.as_ref().map(|r| r.get()) {
+            None | Some(RawRedirects::Follow(false)) => Redirects::None,
+            Some(RawRedirects::Follow(true)) => Redirects::Follow {
+                max: DEFAULT_MAX_REDIRECTS,
+            },
+            Some(RawRedirects::Limited(limit)) => Redirects::Follow { max: limit.max },
+        };
+        let url = url?;
+        let tls = match (url.0.scheme(), &raw.secure_socket) {
+            ("https", Some(secure_socket)) => Some(self.secure_socket(secure_socket)?),
+            ("https", None) => Some(SecureSocket::system_default(raw.span())),
+            (_, Some(secure_socket)) => {
+                self.report(
+                    self.error(
+                        &secure_socket.span(),
+                        "`secure_socket` is set but the endpoint's URL is http://",
+                    )
+                    .help("use an https:// URL, or remove `secure_socket`"),
+                );
+                return None;
+            }
+            (_, None) => None,
+        };
+        Some(Endpoint {
+            name: name.to_owned(),
+            url: url.0,
+            url_shown: url.1,
+            headers: headers?,
+            timeout: timeout.transpose_none()?,
+            connect_timeout: connect_timeout.transpose_none()?,
+            http_version,
+            redirects,
+            tls,
+            span: raw.span(),
+        })
+    }
+
+    /// An endpoint URL and how it may be shown.
+    fn url(&mut self, raw: &Spanned<String>) -> Option<(Url, String)> {
+        let resolved = self.resolve_now(raw)?;
+        let span = raw.span();
+        let url = match Url::parse(&resolved.value) {
+            Ok(url) => url,
+            Err(error) => {
+                self.report(
+                    self.error(&span, format!("invalid URL \"{}\": {error}", resolved.shown))
+                        .help("write a full URL such as \"https://api.example.com\" or \"https://localhost:8443/prefix\""),
+                );
+                return None;
+            }
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            self.report(
+                self.error(&span, format!("unsupported URL scheme `{}`", url.scheme()))
+                    .help("endpoint URLs start with https:// or http://"),
+            );
+            return None;
+        }
+        if url.host().is_none() {
+            self.report(
+                self.error(&span, "the URL has no host")
+                    .help("write a full URL such as \"https://localhost:8443\""),
+            );
+            return None;
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            self.report(
+                self.error(
+                    &span,
+                    "an endpoint URL cannot carry a query string or fragment",
+                )
+                .help("put query parameters in a request's `path` or `query`"),
+            );
+            return None;
+        }
+        Some((url, resolved.shown))
+    }
+
+    /// Header names are checked now; values are checked now when nothing is left for run time.
+    pub fn headers(
+        &mut self,
+        raw: &IndexMap<String, Spanned<String>>,
+        captures: &CaptureNames,
+    ) -> Option<Vec<Header>> {
+        let mut headers = Vec::new();
+        let mut ok = true;
+        for (name, value) in raw {
+            let Ok(header_name) = HeaderName::from_bytes(name.as_bytes()) else {
+                self.report(
+                    self.error(&value.span(), format!("invalid header name `{name}`"))
+                        .help("header names are made of letters, digits and !#$%&'*+-.^_`|~"),
+                );
+                ok = false;
+                continue;
+            };
+            let Some(template) = self.template(value, captures) else {
+                ok = false;
+                continue;
+            };
+            if let Some(resolved) = template.resolved()
+                && http::HeaderValue::from_str(&resolved.value).is_err()
+            {
+                self.report(
+                    self.error(&value.span(), format!("invalid value for header `{name}`"))
+                        .help("header values cannot hold line breaks or control characters"),
+                );
+                ok = false;
+                continue;
+            }
+            headers.push(Header {
+                name: header_name,
+                value: template,
+            });
+        }
+        ok.then_some(headers)
+    }
+
+    fn secure_socket(&mut self, raw: &Spanned<RawSecureSocket>) -> Option<SecureSocket> {
+        let trust = match &raw.cert {
+            None => Some(Trust::System),
+            Some(cert) => self.trust(cert),
+        };
+        let identity = raw.key.as_ref().map(|key| self.identity(key));
+        let server_name = raw.server_name.as_ref().map(|name| self.server_name(name));
+        let versions = match &raw.protocol {
+            None => Some(vec![TlsVersion::Tls12, TlsVersion::Tls13]),
+            Some(protocol) => self.versions(protocol),
+        };
+        let ciphers = match &raw.ciphers {
+            None => Some(Vec::new()),
+            Some(names) => self.ciphers(names, versions.as_deref().unwrap_or_default()),
+        };
+        let handshake_timeout = raw
+            .handshake_timeout
+            .as_ref()
+            .map(|d| self.duration(d, true));
+        let session_timeout = raw.session_timeout.as_ref().map(|d| self.duration(d, true));
+        let system_roots = raw.system_roots.unwrap_or(false);
+        if system_roots && raw.cert.is_none() {
+            // Harmless but a sign of a misunderstanding: say so rather than guess.
+            self.report(
+                self.error(&raw.span(), "`system_roots = true` needs `cert`")
+                    .help("without `cert` the system roots are used anyway; remove `system_roots`, or add `cert`"),
+            );
+            return None;
+        }
+        Some(SecureSocket {
+            trust: trust?,
+            system_roots,
+            identity: identity.transpose_none()?,
+            danger_accept_invalid_certs: !raw.enable.unwrap_or(true),
+            danger_skip_hostname_check: !raw.verify_hostname.unwrap_or(true),
+            server_name: server_name.transpose_none()?,
+            versions: versions?,
+            ciphers: ciphers?,
+            handshake_timeout: handshake_timeout.transpose_none()?,
+            share_session: raw.share_session.unwrap_or(true),
+            session_timeout: session_timeout.transpose_none()?,
+            span: raw.span(),
+        })
+    }
+
+    fn trust(&mut self, raw: &Spanned<RawCert>) -> Option<Trust> {
+        match raw.get() {
+            RawCert::Path(path) => {
+                let spanned = respan(raw, path.clone());
+                Some(Trust::Files(vec![self.file(&spanned)?]))
+            }
+            RawCert::Paths(paths) if paths.is_empty() => {
+                self.report(self.error(&raw.span(), "`cert` is an empty array").help(
+                    "list at least one PEM file, or remove `cert` to use the system's trust store",
+                ));
+                None
+            }
+            RawCert::Paths(paths) => {
+                let files: Vec<_> = paths.iter().map(|p| self.file(p)).collect();
+                files
+                    .into_iter()
+                    .collect::<Option<Vec<_>>>()
+                    .map(Trust::Files)
+            }
+            RawCert::Store(store) => {
+                let file = self.file(&store.path);
+                let password = store.password.as_ref().map(|p| self.secret(p));
+                Some(Trust::Pkcs12 {
+                    file: file?,
+                    password: password.transpose_none()?,
+                })
+            }
+        }
+    }
+
+    fn identity(&mut self, raw: &Spanned<RawKey>) -> Option<Identity> {
+        const SHAPES: &str = "write `key = { cert_file = \"client.crt\", key_file = \"client.key\" }` for PEM files, or `key = { path = \"client.p12\", password = \"...\" }` for a PKCS#12 keystore";
+        let key = raw.get();
+        let span = raw.span();
+        match (&key.cert_file, &key.key_file, &key.path) {
+            (Some(cert_file), Some(key_file), None) => {
+                if let Some(password) = &key.password {
+                    self.report(
+                        self.error(&password.span(), "`password` belongs to a PKCS#12 keystore")
+                            .help("the password of an encrypted PEM key is `key_password`"),
+                    );
+                    return None;
+                }
+                let cert_file = self.file(cert_file);
+                let key_file = self.file(key_file);
+                let key_password = key.key_password.as_ref().map(|p| self.secret(p));
+                Some(Identity::Pem {
+                    cert_file: cert_file?,
+                    key_file: key_file?,
+                    key_password: key_password.transpose_none()?,
+                })
+            }
+            (None, None, Some(path)) => {
+                if let Some(password) = &key.key_password {
+                    self.report(
+                        self.error(&password.span(), "`key_password` belongs to a PEM key")
+                            .help("the password of a PKCS#12 keystore is `password`"),
+                    );
+                    return None;
+                }
+                let file = self.file(path);
+                let password = key.password.as_ref().map(|p| self.secret(p));
+                Some(Identity::Pkcs12 {
+                    file: file?,
+                    password: password.transpose_none()?,
+                })
+            }
+            (Some(_), None, None) => {
+                self.report(
+                    self.error(&span, "`key` has `cert_file` but no `key_file`")
+                        .help(SHAPES),
+                );
+                None
+            }
+            (None, Some(_), None) => {
+                self.report(
+                    self.error(&span, "`key` has `key_file` but no `cert_file`")
+                        .help(SHAPES),
+                );
+                None
+            }
+            (None, None, None) => {
+                self.report(self.error(&span, "`key` names no file").help(SHAPES));
+                None
+            }
+            (_, _, Some(_)) => {
+                self.report(
+                    self.error(&span, "`key` mixes a PKCS#12 keystore (`path`) with PEM files (`cert_file`, `key_file`)")
+                        .help(SHAPES),
+                );
+                None
+            }
+        }
+    }
+
+    fn server_name(&mut self, raw: &Spanned<String>) -> Option<ServerName<'static>> {
+        let resolved = self.resolve_now(raw)?;
+        match ServerName::try_from(resolved.value) {
+            Ok(name) => Some(name),
+            Err(_) => {
+                self.report(
+                    self.error(&raw.span(), format!("invalid server name \"{}\"", resolved.shown))
+                        .help("give a DNS name such as \"api.internal\" or an IP address, without scheme or port"),
+                );
+                None
+            }
+        }
+    }
+
+    fn versions(&mut self, raw: &Spanned<RawProtocol>) -> Option<Vec<TlsVersion>> {
+        let protocol = raw.get();
+        let mut ok = true;
+        if let Some(name) = &protocol.name
+            && !name.eq_ignore_ascii_case("TLS")
+        {
+            self.report(
+                self.error(
+                    &name.span(),
+                    format!("unsupported protocol \"{}\"", name.get()),
+                )
+                .help("the only protocol is \"TLS\"; choose versions with `versions`"),
+            );
+            ok = false;
+        }
+        let Some(names) = &protocol.versions else {
+            return ok.then(|| vec![TlsVersion::Tls12, TlsVersion::Tls13]);
+        };
+        if names.is_empty() {
+            self.report(
+                self.error(&names.span(), "`versions` is empty")
+                    .help("list \"TLSv1.2\", \"TLSv1.3\" or both, or remove `versions`"),
+            );
+            return None;
+        }
+        let mut versions = Vec::new();
+        for name in names.get() {
+            match name.as_str() {
+                "TLSv1.2" => versions.push(TlsVersion::Tls12),
+                "TLSv1.3" => versions.push(TlsVersion::Tls13),
+                old @ ("TLSv1" | "TLSv1.0" | "TLSv1.1" | "SSLv2" | "SSLv3") => {
+                    self.report(
+                        self.error(
+                            &name.span(),
+                            format!("{old} is refused: it is obsolete and insecure"),
+                        )
+                        .help("rustls speaks TLS 1.2 and 1.3 only; use \"TLSv1.2\" or \"TLSv1.3\""),
+                    );
+                    ok = false;
+                }
+                other => {
+                    self.report(
+                        self.error(
+                            &name.span(),
+                            format!("unknown protocol version \"{other}\""),
+                        )
+                        .help(format!("use {}", quoted_list(&["TLSv1.2", "TLSv1.3"]))),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        versions.sort();
+        versions.dedup();
+        ok.then_some(versions)
+    }
+
+    fn ciphers(
+        &mut self,
+        names: &[Spanned<String>],
+        versions: &[TlsVersion],
+    ) -> Option<Vec<rustls::SupportedCipherSuite>> {
+        let mut suites = Vec::new();
+        let mut ok = true;
+        for name in names {
+            match tls::cipher_by_name(name.get()) {
+                Some(suite) => suites.push(suite),
+                None => {
+                    self.report(
+                        self.error(
+                            &name.span(),
+                            format!("unknown or unsupported cipher suite \"{}\"", name.get()),
+                        )
+                        .help(format!(
+                            "the supported suites are {}",
+                            tls::supported_cipher_names().join(", ")
+                        )),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        // Every version offered needs a suite of its own, or the handshake can never use it.
+        for &version in versions {
+            let usable = suites
+                .iter()
+                .any(|&s| tls::is_tls13(s) == (version == TlsVersion::Tls13));
+            if !usable && let (Some(first), Some(last)) = (names.first(), names.last()) {
+                self.report(
+                    self.error(
+                        &(first.span().start..last.span().end),
+                        format!(
+                            "none of these cipher suites can be used with {}",
+                            version.name()
+                        ),
+                    )
+                    .help(format!(
+                        "add a {} suite, or limit `protocol.versions`",
+                        version.name()
+                    )),
+                );
+                return None;
+            }
+        }
+        Some(suites)
+    }
+}
+
+impl SecureSocket {
+    /// An `https://` endpoint without `secure_socket`: the system's trust store and defaults.
+    fn system_default(span: super::diagnostic::Span) -> Self {
+        Self {
+            trust: Trust::System,
+            system_roots: false,
+            identity: None,
+            danger_accept_invalid_certs: false,
+            danger_skip_hostname_check: false,
+            server_name: None,
+            versions: vec![TlsVersion::Tls12, TlsVersion::Tls13],
+            ciphers: Vec::new(),
+            handshake_timeout: None,
+            share_session: true,
+            session_timeout: None,
+            span,
+        }
+    }
+}
+
+/// A value with the span of another.
+fn respan<T, U>(like: &Spanned<T>, value: U) -> Spanned<U> {
+    Spanned::new(like.span(), value)
+}
+
+/// For optional fields whose conversion may fail: `None` (absent) stays `Some(None)`;
+/// `Some(None)` (failed) becomes `None`.
+pub(super) trait TransposeNone<T> {
+    fn transpose_none(self) -> Option<Option<T>>;
+}
+
+impl<T> TransposeNone<T> for Option<Option<T>> {
+    fn transpose_none(self) -> Option<Option<T>> {
+        match self {
+            None => Some(None),
+            Some(None) => None,
+            Some(Some(value)) => Some(Some(value)),
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! Expectations and captures (spec §2, §3): operators checked and compiled (regular expressions,
+//! JSONPath) when the suite loads.
+
+use http::HeaderName;
+use indexmap::IndexMap;
+use regex::Regex;
+use serde_json_path::JsonPath;
+
+use super::convert::Converter;
+use super::diagnostic::Span;
+use super::endpoint::TransposeNone;
+use super::raw::{
+    RawCapture, RawCertificateExpect, RawExpect, RawMatcher, RawStatus, RawStatusItem,
+};
+use super::spanned::Spanned;
+use super::suite::{
+    Capture, CaptureFrom, CertificateExpect, Expect, JsonQuery, Matcher, Op, StatusPattern,
+};
+use super::template::{CaptureNames, is_valid_name};
+
+impl Converter<'_> {
+    pub fn expect(&mut self, raw: &Spanned<RawExpect>, captures: &CaptureNames) -> Option<Expect> {
+        let expect = raw.get();
+        let status = expect.status.as_ref().map(|s| self.status(s));
+        let max_duration = expect
+            .max_duration
+            .as_ref()
+            .map(|d| self.duration(d, true).map(|duration| (duration, d.span())));
+        let mut ok = true;
+        let mut headers = Vec::new();
+        for (name, raw_matcher) in &expect.headers {
+            let header = HeaderName::from_bytes(name.as_bytes());
+            let matcher = self.matcher(raw_matcher, captures);
+            match (header, matcher) {
+                (Ok(header), Some(matcher)) => headers.push((header, matcher)),
+                (Err(_), _) => {
+                    self.report(
+                        self.error(&raw_matcher.span(), format!("invalid header name `{name}`")),
+                    );
+                    ok = false;
+                }
+                (_, None) => ok = false,
+            }
+        }
+        let mut json = Vec::new();
+        for (path, matcher) in &expect.json {
+            let query = self.json_query(path, &matcher.span());
+            let matcher = self.matcher(matcher, captures);
+            match (query, matcher) {
+                (Some(query), Some(matcher)) => json.push((query, matcher)),
+                _ => ok = false,
+            }
+        }
+        let body = expect.body.as_ref().map(|m| self.matcher(m, captures));
+        let certificate = expect
+            .certificate
+            .as_ref()
+            .map(|c| self.certificate(c, captures));
+        Some(Expect {
+            status: status.transpose_none()?,
+            max_duration: max_duration.transpose_none()?,
+            headers: ok.then_some(headers)?,
+            json,
+            body: body.transpose_none()?,
+            certificate: certificate.transpose_none()?,
+        })
+    }
+
+    fn status(&mut self, raw: &Spanned<RawStatus>) -> Option<(Vec<StatusPattern>, Span)> {
+        let items = match raw.get() {
+            RawStatus::One(item) => std::slice::from_ref(item),
+            RawStatus::Any(items) => items.as_slice(),
+        };
+        let span = raw.span();
+        if items.is_empty() {
+            self.report(
+                self.error(&span, "`status` is an empty array")
+                    .help("list at least one status, such as [200, 204]"),
+            );
+            return None;
+        }
+        let mut patterns = Vec::new();
+        for item in items {
+            match item {
+                RawStatusItem::Code(code) if (100..=599).contains(code) => {
+                    patterns.push(StatusPattern::Code(u16::try_from(*code).ok()?));
+                }
+                RawStatusItem::Code(code) => {
+                    self.report(
+                        self.error(&span, format!("{code} is not an HTTP status"))
+                            .help("statuses run from 100 to 599"),
+                    );
+                    return None;
+                }
+                RawStatusItem::Class(class) => match class.as_bytes() {
+                    [digit @ b'1'..=b'5', b'x' | b'X', b'x' | b'X'] => {
+                        patterns.push(StatusPattern::Class(u16::from(digit - b'0')))
+                    }
+                    _ => {
+                        self.report(
+                            self.error(&span, format!("invalid status class \"{class}\""))
+                                .help("a class is written \"2xx\" (1xx to 5xx); a single status is a number, such as 200"),
+                        );
+                        return None;
+                    }
+                },
+            }
+        }
+        Some((patterns, span))
+    }
+
+    fn json_query(&mut self, text: &str, span: &Span) -> Option<JsonQuery> {
+        match JsonPath::parse(text) {
+            Ok(path) => Some(JsonQuery {
+                text: text.to_owned(),
+                path,
+            }),
+            Err(error) => {
+                self.report(
+                    self.error(span, format!("invalid JSONPath \"{text}\": {error}"))
+                        .help("JSONPath (RFC 9535) starts with `$`, as in \"$.items[0].id\""),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn matcher(
+        &mut self,
+        raw: &Spanned<RawMatcher>,
+        captures: &CaptureNames,
+    ) -> Option<Matcher> {
+        let span = raw.span();
+        let ops = match raw.get() {
+            RawMatcher::Equals(value) => vec![Op::Equals(self.value(value, &span, captures)?)],
+            RawMatcher::Ops(raw_ops) => {
+                let mut ops = Vec::new();
+                if let Some(value) = &raw_ops.equals {
+                    ops.push(Op::Equals(self.value(value, &span, captures)?));
+                }
+                if let Some(value) = &raw_ops.contains {
+                    ops.push(Op::Contains(self.value(value, &span, captures)?));
+                }
+                if let Some(pattern) = &raw_ops.matches {
+                    match Regex::new(pattern) {
+                        Ok(regex) => ops.push(Op::Matches(regex)),
+                        Err(error) => {
+                            let detail = error
+                                .to_string()
+                                .lines()
+                                .last()
+                                .unwrap_or_default()
+                                .trim()
+                                .to_owned();
+                            self.report(
+                                self.error(&span, format!("invalid regular expression \"{pattern}\": {detail}"))
+                                    .help("`matches` takes a regular expression (Rust regex syntax); escape special characters with \\\\"),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                ops.extend(raw_ops.exists.map(Op::Exists));
+                ops.extend(raw_ops.gt.map(Op::Gt));
+                ops.extend(raw_ops.ge.map(Op::Ge));
+                ops.extend(raw_ops.lt.map(Op::Lt));
+                ops.extend(raw_ops.le.map(Op::Le));
+                ops.extend(raw_ops.length.map(Op::Length));
+                if let Some(values) = &raw_ops.one_of {
+                    let values: Vec<_> = values
+                        .iter()
+                        .map(|v| self.value(v, &span, captures))
+                        .collect();
+                    ops.push(Op::OneOf(values.into_iter().collect::<Option<_>>()?));
+                }
+                ops
+            }
+        };
+        Some(Matcher { ops, span })
+    }
+
+    fn certificate(
+        &mut self,
+        raw: &Spanned<RawCertificateExpect>,
+        captures: &CaptureNames,
+    ) -> Option<CertificateExpect> {
+        let certificate = raw.get();
+        let valid_for = certificate
+            .valid_for_at_least
+            .as_ref()
+            .map(|d| self.duration(d, false));
+        let subject = certificate
+            .subject
+            .as_ref()
+            .map(|m| self.matcher(m, captures));
+        let issuer = certificate
+            .issuer
+            .as_ref()
+            .map(|m| self.matcher(m, captures));
+        Some(CertificateExpect {
+            valid_for_at_least: valid_for.transpose_none()?,
+            subject: subject.transpose_none()?,
+            issuer: issuer.transpose_none()?,
+            span: raw.span(),
+        })
+    }
+
+    pub fn captures(
+        &mut self,
+        raw: &IndexMap<String, Spanned<RawCapture>>,
+    ) -> Option<Vec<Capture>> {
+        let mut captures = Vec::new();
+        let mut ok = true;
+        for (name, capture) in raw {
+            let span = capture.span();
+            if !is_valid_name(name) || name.starts_with("env.") {
+                self.report(
+                    self.error(&span, format!("invalid capture name `{name}`"))
+                        .help("names are made of letters, digits, `_` and `-`, and do not start with `env.`"),
+                );
+                ok = false;
+                continue;
+            }
+            if self.scope.defines(name) {
+                self.report(
+                    self.error(
+                        &span,
+                        format!("capture `{name}` has the name of a variable"),
+                    )
+                    .help("rename the capture or the variable, so `{{name}}` means one thing"),
+                );
+                ok = false;
+                continue;
+            }
+            let (from, secret) = match capture.get() {
+                RawCapture::Path(path) => {
+                    (self.json_query(path, &span).map(CaptureFrom::Json), false)
+                }
+                RawCapture::Table(table) => {
+                    let from = match (&table.json, &table.header) {
+                        (Some(path), None) => self.json_query(path, &span).map(CaptureFrom::Json),
+                        (None, Some(header)) => match HeaderName::from_bytes(header.as_bytes()) {
+                            Ok(header) => Some(CaptureFrom::Header(header)),
+                            Err(_) => {
+                                self.report(
+                                    self.error(&span, format!("invalid header name `{header}`")),
+                                );
+                                None
+                            }
+                        },
+                        _ => {
+                            self.report(
+                                self.error(&span, "a capture reads either `json` or `header`")
+                                    .help(
+                                        "write `{ json = \"$.token\" }` or `{ header = \"etag\" }`",
+                                    ),
+                            );
+                            None
+                        }
+                    };
+                    (from, table.secret)
+                }
+            };
+            match from {
+                Some(from) => captures.push(Capture {
+                    name: name.clone(),
+                    from,
+                    secret,
+                    span,
+                }),
+                None => ok = false,
+            }
+        }
+        ok.then_some(captures)
+    }
+}

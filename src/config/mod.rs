@@ -1,0 +1,314 @@
+//! The loader: suite files (TOML) → validated [`Suite`]s. Parsing goes through the raw serde
+//! types (`raw`), then `convert` checks everything and builds the types later stages use.
+//! Every problem is a [`Diagnostic`] pointing into the file.
+
+mod convert;
+pub mod diagnostic;
+pub mod duration;
+mod endpoint;
+mod expect;
+mod raw;
+mod request;
+mod spanned;
+pub mod suite;
+pub mod template;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+pub use diagnostic::{Diagnostic, Source};
+pub use raw::RawSuite;
+pub use suite::Suite;
+
+use convert::{Converter, scalar_text};
+use raw::Scalar;
+use spanned::Spanned;
+pub use template::EnvLookup;
+use template::{CaptureNames, Scope, VarDef};
+
+/// Values given on the command line.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--vars-file`, in order; later files win.
+    pub vars_files: Vec<PathBuf>,
+    /// `--var name=value`, in order; they win over everything.
+    pub vars: Vec<(String, String)>,
+}
+
+/// Why a suite could not be loaded. Every variant means: nothing was sent.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// A file could not be read at all.
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// A directory holds no suite.
+    EmptyDir { path: PathBuf },
+    /// Problems in a file's content.
+    Invalid(Vec<Diagnostic>),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Read { path, error } => {
+                writeln!(
+                    f,
+                    "error: cannot read {}: {}",
+                    path.display(),
+                    io_reason(error)
+                )?;
+                if error.kind() == std::io::ErrorKind::NotFound {
+                    writeln!(
+                        f,
+                        "  = help: check the path; suites are TOML files, and a directory means its *.toml files"
+                    )?;
+                }
+                Ok(())
+            }
+            Self::EmptyDir { path } => {
+                writeln!(f, "error: {} holds no *.toml suite file", path.display())?;
+                writeln!(
+                    f,
+                    "  = help: give suite files, or a directory that holds some"
+                )
+            }
+            Self::Invalid(diagnostics) => {
+                for (i, diagnostic) in diagnostics.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{diagnostic}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// An I/O error in words, without Rust's "(os error 2)".
+fn io_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// Expands the command line's paths: a file is itself, a directory its `*.toml` files, sorted.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ConfigError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path).map_err(|error| ConfigError::Read {
+            path: path.clone(),
+            error,
+        })?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        if found.is_empty() {
+            return Err(ConfigError::EmptyDir { path: path.clone() });
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+/// Reads a file as UTF-8 text.
+fn read(path: &Path) -> Result<Arc<Source>, ConfigError> {
+    let bytes = std::fs::read(path).map_err(|error| ConfigError::Read {
+        path: path.to_owned(),
+        error,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| ConfigError::Read {
+        path: path.to_owned(),
+        error: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not UTF-8 text; suite files are TOML",
+        ),
+    })?;
+    Ok(Arc::new(Source {
+        path: path.to_owned(),
+        text,
+    }))
+}
+
+/// The command line's variables, read once for all suites: `--vars-file` files then `--var`.
+#[derive(Debug, Default)]
+pub struct CommandLineVars {
+    vars: IndexMap<String, VarDef>,
+}
+
+impl CommandLineVars {
+    pub fn read(overrides: &Overrides) -> Result<Self, ConfigError> {
+        let mut vars = IndexMap::new();
+        for path in &overrides.vars_files {
+            let source = read(path)?;
+            let table: IndexMap<String, Spanned<Scalar>> = toml::from_str(&source.text)
+                .map_err(|e| ConfigError::Invalid(vec![Diagnostic::from_toml(&source, &e)]))?;
+            for (name, value) in table {
+                vars.insert(
+                    name,
+                    VarDef {
+                        value: scalar_text(value.get()),
+                        origin: Some((Arc::clone(&source), value.span())),
+                    },
+                );
+            }
+        }
+        for (name, value) in &overrides.vars {
+            vars.insert(
+                name.clone(),
+                VarDef {
+                    value: value.clone(),
+                    origin: None,
+                },
+            );
+        }
+        Ok(Self { vars })
+    }
+}
+
+/// Loads and checks one suite file. `env` looks up `{{env.NAME}}`.
+pub fn load(path: &Path, vars: &CommandLineVars, env: EnvLookup) -> Result<Suite, ConfigError> {
+    load_source(read(path)?, vars, env)
+}
+
+/// Loads and checks a suite from its text; paths in it are relative to the folder of
+/// `source.path`.
+pub fn load_source(
+    source: Arc<Source>,
+    vars: &CommandLineVars,
+    env: EnvLookup,
+) -> Result<Suite, ConfigError> {
+    let invalid = |d: Diagnostic| ConfigError::Invalid(vec![d]);
+    let raw: RawSuite =
+        toml::from_str(&source.text).map_err(|e| invalid(Diagnostic::from_toml(&source, &e)))?;
+
+    let mut definitions = IndexMap::new();
+    let mut errors = Vec::new();
+    for (name, value) in &raw.vars {
+        if name == "env" || name.starts_with("env.") || !template::is_valid_name(name) {
+            errors.push(
+                Diagnostic::at(&source, &value.span(), format!("invalid variable name `{name}`"))
+                    .help("names are made of letters, digits, `_`, `-` and `.`; `env.` is kept for the environment"),
+            );
+        }
+        definitions.insert(
+            name.clone(),
+            VarDef {
+                value: scalar_text(value.get()),
+                origin: Some((Arc::clone(&source), value.span())),
+            },
+        );
+    }
+    definitions.extend(vars.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if !errors.is_empty() {
+        return Err(ConfigError::Invalid(errors));
+    }
+    let scope = Scope::new(definitions, env).map_err(ConfigError::Invalid)?;
+
+    let base_dir = source
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut converter = Converter {
+        source: &source,
+        scope: &scope,
+        base_dir: &base_dir,
+        errors: Vec::new(),
+    };
+    let endpoints: Vec<_> = raw
+        .endpoints
+        .iter()
+        .map(|(name, endpoint)| converter.endpoint(name, endpoint))
+        .collect();
+    let endpoint_names: Vec<&str> = raw.endpoints.keys().map(String::as_str).collect();
+
+    let names = request_names(&mut converter, &raw);
+    // Which request captures what: a request may use the captures of the ones before it.
+    let mut later: HashMap<String, String> = HashMap::new();
+    for (request, name) in raw.requests.iter().zip(&names).rev() {
+        for capture in request.capture.keys() {
+            later.insert(capture.clone(), name.clone());
+        }
+    }
+    let mut before = HashSet::new();
+    let mut requests = Vec::new();
+    for (request, name) in raw.requests.iter().zip(names) {
+        // `later` still names captures that are already `before`: lookups try `before` first.
+        let captures = CaptureNames {
+            before: before.clone(),
+            later: later.clone(),
+        };
+        requests.push(converter.request(request, name, &endpoint_names, &captures));
+        before.extend(request.capture.keys().cloned());
+    }
+
+    let errors = converter.errors;
+    match (
+        endpoints.into_iter().collect::<Option<Vec<_>>>(),
+        requests.into_iter().collect::<Option<Vec<_>>>(),
+    ) {
+        (Some(endpoints), Some(requests)) if errors.is_empty() => Ok(Suite {
+            source,
+            endpoints,
+            requests,
+        }),
+        _ => Err(ConfigError::Invalid(errors)),
+    }
+}
+
+/// Request names, given or default ("METHOD path"); a duplicate is reported.
+fn request_names(converter: &mut Converter<'_>, raw: &RawSuite) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut names = Vec::new();
+    for (index, request) in raw.requests.iter().enumerate() {
+        let name = request
+            .name
+            .as_ref()
+            .map_or_else(|| request::default_name(request), |n| n.get().clone());
+        if let Some(&first) = seen.get(&name) {
+            let span = request
+                .name
+                .as_ref()
+                .map_or_else(|| request.span(), Spanned::span);
+            let help = if request.name.is_some() {
+                format!(
+                    "request names are unique in a file; the first \"{name}\" is request {}",
+                    first + 1
+                )
+            } else {
+                format!(
+                    "requests {} and {} are both called \"{name}\"; give one a `name`",
+                    first + 1,
+                    index + 1
+                )
+            };
+            converter.report(
+                converter
+                    .error(&span, format!("duplicate request name \"{name}\""))
+                    .help(help),
+            );
+        } else {
+            seen.insert(name.clone(), index);
+        }
+        names.push(name);
+    }
+    names
+}

@@ -1,0 +1,270 @@
+//! The validated suite: what the later stages (TLS builder, clients, executor) are given. Every
+//! value here has been checked; nothing downstream re-checks it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderName, Method};
+use indexmap::IndexMap;
+use regex::Regex;
+use rustls::SupportedCipherSuite;
+use rustls::pki_types::ServerName;
+use serde_json_path::JsonPath;
+use url::Url;
+
+use super::diagnostic::{Source, Span};
+use super::template::Template;
+use crate::secret::Secret;
+
+/// One suite file, loaded and checked.
+#[derive(Debug)]
+pub struct Suite {
+    pub source: Arc<Source>,
+    pub endpoints: Vec<Endpoint>,
+    pub requests: Vec<Request>,
+}
+
+/// A named endpoint profile.
+#[derive(Debug)]
+pub struct Endpoint {
+    pub name: String,
+    pub url: Url,
+    /// The URL as it may be shown (secrets as `***`).
+    pub url_shown: String,
+    pub headers: Vec<Header>,
+    pub timeout: Option<Duration>,
+    pub connect_timeout: Option<Duration>,
+    pub http_version: HttpVersion,
+    pub redirects: Redirects,
+    /// TLS settings; `None` for `http://` URLs.
+    pub tls: Option<SecureSocket>,
+    pub span: Span,
+}
+
+/// A header to send.
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub name: HeaderName,
+    pub value: Template,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpVersion {
+    Http1,
+    Http2,
+    /// Negotiated with ALPN.
+    Auto,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirects {
+    None,
+    Follow { max: u32 },
+}
+
+/// `secure_socket` of an `https://` endpoint (spec §2.1).
+#[derive(Debug)]
+pub struct SecureSocket {
+    pub trust: Trust,
+    /// Also trust the operating system's roots (`system_roots = true`).
+    pub system_roots: bool,
+    pub identity: Option<Identity>,
+    /// `enable = false`: the server's certificate is not verified.
+    pub danger_accept_invalid_certs: bool,
+    /// `verify_hostname = false`: the certificate is checked, but not the name it carries.
+    pub danger_skip_hostname_check: bool,
+    /// SNI and the name the certificate must carry; `None`: the URL's host.
+    pub server_name: Option<ServerName<'static>>,
+    /// Protocol versions to offer, never empty.
+    pub versions: Vec<TlsVersion>,
+    /// Cipher suites to offer; empty: the provider's defaults.
+    pub ciphers: Vec<SupportedCipherSuite>,
+    pub handshake_timeout: Option<Duration>,
+    pub share_session: bool,
+    pub session_timeout: Option<Duration>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TlsVersion {
+    Tls12,
+    Tls13,
+}
+
+impl TlsVersion {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tls12 => "TLSv1.2",
+            Self::Tls13 => "TLSv1.3",
+        }
+    }
+}
+
+/// A file named in the suite.
+#[derive(Debug, Clone)]
+pub struct FileRef {
+    /// Resolved against the suite file's folder.
+    pub path: PathBuf,
+    /// As written in the suite (secrets as `***`), for messages.
+    pub shown: String,
+    pub span: Span,
+}
+
+/// Whom to trust.
+#[derive(Debug)]
+pub enum Trust {
+    /// The operating system's store.
+    System,
+    /// PEM (or DER) files: CA bundles or server certificates.
+    Files(Vec<FileRef>),
+    /// A PKCS#12 truststore.
+    Pkcs12 {
+        file: FileRef,
+        password: Option<Secret>,
+    },
+}
+
+/// The client identity for mutual TLS.
+#[derive(Debug)]
+pub enum Identity {
+    Pem {
+        cert_file: FileRef,
+        key_file: FileRef,
+        key_password: Option<Secret>,
+    },
+    Pkcs12 {
+        file: FileRef,
+        password: Option<Secret>,
+    },
+}
+
+/// One request, in file order.
+#[derive(Debug)]
+pub struct Request {
+    pub name: String,
+    /// Index into [`Suite::endpoints`].
+    pub endpoint: usize,
+    pub method: Method,
+    pub path: Template,
+    pub query: Vec<(String, Template)>,
+    pub headers: Vec<Header>,
+    pub body: Option<Body>,
+    pub timeout: Option<Duration>,
+    pub retry: Option<Retry>,
+    pub output: Output,
+    pub expect: Expect,
+    pub captures: Vec<Capture>,
+    pub span: Span,
+}
+
+/// A request body.
+#[derive(Debug)]
+pub enum Body {
+    Text(Template),
+    Json(Value),
+    Form(Vec<(String, Template)>),
+    File(FileRef),
+}
+
+/// A JSON value whose strings may hold variables.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Bool(bool),
+    Integer(i64),
+    Float(f64),
+    String(Template),
+    Array(Vec<Value>),
+    Object(IndexMap<String, Value>),
+}
+
+/// Retries of a request.
+#[derive(Debug, Clone)]
+pub struct Retry {
+    /// Further attempts after the first.
+    pub count: u32,
+    pub interval: Duration,
+    pub backoff_factor: f64,
+    pub max_interval: Option<Duration>,
+    pub on_status: Vec<u16>,
+    pub until_expect: bool,
+}
+
+/// Where the response body goes.
+#[derive(Debug)]
+pub enum Output {
+    Stdout,
+    Discard,
+    File(FileRef),
+}
+
+/// Expectations on a response.
+#[derive(Debug, Default)]
+pub struct Expect {
+    /// Any of these; `None`: any status below 400.
+    pub status: Option<(Vec<StatusPattern>, Span)>,
+    pub max_duration: Option<(Duration, Span)>,
+    pub headers: Vec<(HeaderName, Matcher)>,
+    pub json: Vec<(JsonQuery, Matcher)>,
+    pub body: Option<Matcher>,
+    pub certificate: Option<CertificateExpect>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusPattern {
+    Code(u16),
+    /// 2 for "2xx".
+    Class(u16),
+}
+
+/// A compiled JSONPath and its text.
+#[derive(Debug)]
+pub struct JsonQuery {
+    pub text: String,
+    pub path: JsonPath,
+}
+
+/// An expected value: all of its operators must hold.
+#[derive(Debug)]
+pub struct Matcher {
+    pub ops: Vec<Op>,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub enum Op {
+    Equals(Value),
+    Contains(Value),
+    Matches(Regex),
+    Exists(bool),
+    Gt(f64),
+    Ge(f64),
+    Lt(f64),
+    Le(f64),
+    Length(u64),
+    OneOf(Vec<Value>),
+}
+
+/// Expectations on the server's leaf certificate.
+#[derive(Debug)]
+pub struct CertificateExpect {
+    pub valid_for_at_least: Option<Duration>,
+    pub subject: Option<Matcher>,
+    pub issuer: Option<Matcher>,
+    pub span: Span,
+}
+
+/// A value taken from a response.
+#[derive(Debug)]
+pub struct Capture {
+    pub name: String,
+    pub from: CaptureFrom,
+    pub secret: bool,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub enum CaptureFrom {
+    Json(JsonQuery),
+    Header(HeaderName),
+}

@@ -1,0 +1,446 @@
+//! `{{name}}` values: strings of a suite with their variables resolved when the suite loads.
+//! What is known at load (`[vars]`, `--var`, `--vars-file`, `{{env.NAME}}`) is substituted then;
+//! a name an earlier request captures stays a [`Part::Capture`] for run time; anything else is an
+//! error. Values from the environment stay [`Secret`]s inside the template.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use super::diagnostic::{Diagnostic, Source, Span, nearest};
+use crate::secret::{REDACTED, Secret};
+
+/// One piece of a resolved string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Text(String),
+    Secret(Secret),
+    /// Filled at run time from an earlier request's capture.
+    Capture(String),
+}
+
+/// A string value with its variables resolved as far as load time allows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+/// A template fully resolved at load time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The value itself.
+    pub value: String,
+    /// The value as it may be shown: secrets replaced by `***`.
+    pub shown: String,
+}
+
+impl Template {
+    pub fn literal(text: impl Into<String>) -> Self {
+        Self {
+            parts: vec![Part::Text(text.into())],
+        }
+    }
+
+    pub fn parts(&self) -> &[Part] {
+        &self.parts
+    }
+
+    /// Whether some of it comes from a secret.
+    pub fn is_secret(&self) -> bool {
+        self.parts.iter().any(|p| matches!(p, Part::Secret(_)))
+    }
+
+    /// The names of the captures it waits for.
+    pub fn captures(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Capture(name) => Some(name.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The value, when nothing is left for run time.
+    pub fn resolved(&self) -> Option<Resolved> {
+        let mut value = String::new();
+        let mut shown = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(text) => {
+                    value.push_str(text);
+                    shown.push_str(text);
+                }
+                Part::Secret(secret) => {
+                    value.push_str(secret.expose());
+                    shown.push_str(REDACTED);
+                }
+                Part::Capture(_) => return None,
+            }
+        }
+        Some(Resolved { value, shown })
+    }
+
+    /// How it may be shown: secrets as `***`, captures as `{{name}}`.
+    pub fn shown(&self) -> String {
+        self.parts
+            .iter()
+            .map(|part| match part {
+                Part::Text(text) => text.clone(),
+                Part::Secret(_) => REDACTED.to_owned(),
+                Part::Capture(name) => format!("{{{{{name}}}}}"),
+            })
+            .collect()
+    }
+
+    fn push(&mut self, part: Part) {
+        match (self.parts.last_mut(), part) {
+            (Some(Part::Text(last)), Part::Text(text)) => last.push_str(&text),
+            (_, part) => self.parts.push(part),
+        }
+    }
+
+    fn append(&mut self, other: &Self) {
+        for part in &other.parts {
+            self.push(part.clone());
+        }
+    }
+}
+
+/// A piece of a string before resolution.
+#[derive(Debug, PartialEq, Eq)]
+enum Segment<'a> {
+    Text(&'a str),
+    /// A `{{name}}` reference; `at` is its byte range in the string.
+    Ref {
+        name: &'a str,
+        at: Span,
+    },
+}
+
+/// Splits a string into text and `{{name}}` references. The error is the byte range of an
+/// unclosed `{{`.
+fn segments(text: &str) -> Result<Vec<Segment<'_>>, Span> {
+    let mut segments = Vec::new();
+    let mut rest = 0;
+    while let Some(open) = text[rest..].find("{{").map(|i| rest + i) {
+        if open > rest {
+            segments.push(Segment::Text(&text[rest..open]));
+        }
+        let Some(close) = text[open + 2..].find("}}").map(|i| open + 2 + i) else {
+            return Err(open..text.len());
+        };
+        segments.push(Segment::Ref {
+            name: text[open + 2..close].trim(),
+            at: open..close + 2,
+        });
+        rest = close + 2;
+    }
+    if rest < text.len() {
+        segments.push(Segment::Text(&text[rest..]));
+    }
+    Ok(segments)
+}
+
+/// Where a string came from, to point diagnostics at the right characters.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub source: &'a Arc<Source>,
+    pub span: &'a Span,
+}
+
+impl Origin<'_> {
+    /// The span of `range` (byte offsets inside `value`) in the source, when the source holds the
+    /// string as written (no escapes); otherwise the whole string's span.
+    fn inner(&self, value: &str, range: &Span) -> Span {
+        let text = &self.source.text;
+        for quote in [1, 3] {
+            let start = self.span.start + quote;
+            if text.get(start..start + value.len()) == Some(value) {
+                return start + range.start..start + range.end;
+            }
+        }
+        self.span.clone()
+    }
+
+    fn error(&self, value: &str, range: &Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at(self.source, &self.inner(value, range), message)
+    }
+}
+
+/// What a variable name may look like: letters, digits, `_`, `-` and `.`.
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// A variable before resolution: its text and where it was defined.
+#[derive(Debug, Clone)]
+pub struct VarDef {
+    pub value: String,
+    /// `None` for `--var`, whose values are taken literally.
+    pub origin: Option<(Arc<Source>, Span)>,
+}
+
+/// The names captures define, relative to the request being read.
+#[derive(Debug, Default)]
+pub struct CaptureNames {
+    /// Captured by requests before this one: usable.
+    pub before: HashSet<String>,
+    /// Captured by this request or later ones, with the capturing request's name.
+    pub later: HashMap<String, String>,
+}
+
+/// Looks up `{{env.NAME}}`: the process environment, or a stand-in in tests.
+pub type EnvLookup = Box<dyn Fn(&str) -> Option<String>>;
+
+/// Resolves `{{name}}` references.
+pub struct Scope {
+    vars: IndexMap<String, Template>,
+    env: EnvLookup,
+}
+
+impl std::fmt::Debug for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope")
+            .field("vars", &self.vars)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scope {
+    /// Resolves the variables themselves: a variable may use `{{env.NAME}}` and other variables.
+    pub fn new(
+        definitions: IndexMap<String, VarDef>,
+        env: EnvLookup,
+    ) -> Result<Self, Vec<Diagnostic>> {
+        let mut scope = Self {
+            vars: IndexMap::new(),
+            env,
+        };
+        let mut errors = Vec::new();
+        for name in definitions.keys() {
+            if let Err(error) = scope.define(name, &definitions, &mut Vec::new()) {
+                errors.push(error);
+            }
+        }
+        if errors.is_empty() {
+            Ok(scope)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn define(
+        &mut self,
+        name: &str,
+        definitions: &IndexMap<String, VarDef>,
+        resolving: &mut Vec<String>,
+    ) -> Result<(), Diagnostic> {
+        if self.vars.contains_key(name) {
+            return Ok(());
+        }
+        let Some(definition) = definitions.get(name) else {
+            return Ok(());
+        };
+        let Some((source, span)) = &definition.origin else {
+            self.vars
+                .insert(name.to_owned(), Template::literal(&definition.value));
+            return Ok(());
+        };
+        let origin = Origin { source, span };
+        resolving.push(name.to_owned());
+        let value = &definition.value;
+        let mut template = Template::default();
+        for segment in segments(value).map_err(|at| unclosed(origin, value, &at))? {
+            match segment {
+                Segment::Text(text) => template.push(Part::Text(text.to_owned())),
+                Segment::Ref { name: used, at } => {
+                    if resolving.iter().any(|n| n == used) {
+                        return Err(origin
+                            .error(
+                                value,
+                                &at,
+                                format!("variable `{}` refers to itself", resolving[0]),
+                            )
+                            .help(format!(
+                                "the chain is {} -> {used}; give one of them a plain value",
+                                resolving.join(" -> ")
+                            )));
+                    }
+                    if definitions.contains_key(used) {
+                        self.define(used, definitions, resolving)?;
+                    }
+                    let part = self.lookup(origin, value, used, &at, &CaptureNames::default())?;
+                    template.append(&part);
+                }
+            }
+        }
+        resolving.pop();
+        self.vars.insert(name.to_owned(), template);
+        Ok(())
+    }
+
+    /// Whether a variable of that name exists.
+    pub fn defines(&self, name: &str) -> bool {
+        self.vars.contains_key(name)
+    }
+
+    /// Resolves a string of the suite; `captures` says which capture names it may use.
+    pub fn resolve(
+        &self,
+        origin: Origin<'_>,
+        value: &str,
+        captures: &CaptureNames,
+    ) -> Result<Template, Diagnostic> {
+        let mut template = Template::default();
+        for segment in segments(value).map_err(|at| unclosed(origin, value, &at))? {
+            match segment {
+                Segment::Text(text) => template.push(Part::Text(text.to_owned())),
+                Segment::Ref { name, at } => {
+                    template.append(&self.lookup(origin, value, name, &at, captures)?)
+                }
+            }
+        }
+        Ok(template)
+    }
+
+    /// Resolves a string that is needed when the suite loads (a URL, a file path): captures are
+    /// not available yet.
+    pub fn resolve_now(&self, origin: Origin<'_>, value: &str) -> Result<Resolved, Diagnostic> {
+        let template = self.resolve(origin, value, &CaptureNames::default())?;
+        // With no capture names allowed, nothing is left for run time.
+        Ok(template.resolved().unwrap_or_else(|| Resolved {
+            value: value.to_owned(),
+            shown: value.to_owned(),
+        }))
+    }
+
+    fn lookup(
+        &self,
+        origin: Origin<'_>,
+        value: &str,
+        name: &str,
+        at: &Span,
+        captures: &CaptureNames,
+    ) -> Result<Template, Diagnostic> {
+        if let Some(variable) = name.strip_prefix("env.") {
+            return match (self.env)(variable) {
+                Some(found) => Ok(Template {
+                    parts: vec![Part::Secret(Secret::new(found))],
+                }),
+                None => Err(origin
+                    .error(
+                        value,
+                        at,
+                        format!("environment variable `{variable}` is not set"),
+                    )
+                    .help(format!(
+                        "set it before running, for example `export {variable}=...`"
+                    ))),
+            };
+        }
+        if let Some(template) = self.vars.get(name) {
+            return Ok(template.clone());
+        }
+        if captures.before.contains(name) {
+            return Ok(Template {
+                parts: vec![Part::Capture(name.to_owned())],
+            });
+        }
+        if let Some(request) = captures.later.get(name) {
+            return Err(origin
+                .error(
+                    value,
+                    at,
+                    format!(
+                        "`{name}` is captured by request \"{request}\", which has not run yet here"
+                    ),
+                )
+                .help("a capture can be used by the requests after the one that captures it"));
+        }
+        if !is_valid_name(name) {
+            return Err(origin
+                .error(value, at, format!("`{{{{{name}}}}}` is not a variable reference"))
+                .help("names are made of letters, digits, `_`, `-` and `.`; `{{env.NAME}}` reads the environment"));
+        }
+        let known: Vec<&str> = self
+            .vars
+            .keys()
+            .map(String::as_str)
+            .chain(captures.before.iter().map(String::as_str))
+            .collect();
+        let help = match nearest(name, &known) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!(
+                "define it in [vars], or pass --var {name}=... or --vars-file; use {{{{env.{name}}}}} to read the environment"
+            ),
+        };
+        Err(origin
+            .error(value, at, format!("unknown variable `{name}`"))
+            .help(help))
+    }
+}
+
+fn unclosed(origin: Origin<'_>, value: &str, at: &Span) -> Diagnostic {
+    origin
+        .error(
+            value,
+            &(at.start..at.start + 2),
+            "`{{` is not closed by `}}`",
+        )
+        .help("write `{{name}}` to use a variable")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_references() {
+        assert_eq!(
+            segments("a{{ x }}b{{y}}").ok(),
+            Some(vec![
+                Segment::Text("a"),
+                Segment::Ref {
+                    name: "x",
+                    at: 1..8
+                },
+                Segment::Text("b"),
+                Segment::Ref {
+                    name: "y",
+                    at: 9..14
+                },
+            ])
+        );
+        assert_eq!(segments("a{{x"), Err(1..4));
+    }
+
+    #[test]
+    fn env_values_stay_secret() {
+        let source = Arc::new(Source {
+            path: "s.toml".into(),
+            text: "x = \"{{env.T}}\"".into(),
+        });
+        let span = 4..15;
+        let scope = Scope::new(IndexMap::new(), Box::new(|_| Some("tok".to_owned()))).ok();
+        let template = scope.map(|s| {
+            s.resolve(
+                Origin {
+                    source: &source,
+                    span: &span,
+                },
+                "Bearer {{env.T}}",
+                &CaptureNames::default(),
+            )
+        });
+        let resolved = template.and_then(|t| t.ok()).and_then(|t| t.resolved());
+        assert_eq!(
+            resolved,
+            Some(Resolved {
+                value: "Bearer tok".into(),
+                shown: "Bearer ***".into()
+            })
+        );
+    }
+}

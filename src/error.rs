@@ -1,0 +1,55 @@
+//! The errors that reach the top, each with its exit code (spec §6).
+
+use std::fmt;
+use std::process::ExitCode;
+
+use crate::config::ConfigError;
+
+/// Every request ran and every expectation held.
+pub const EXIT_OK: u8 = 0;
+/// An expectation failed.
+pub const EXIT_EXPECTATION_FAILED: u8 = 1;
+/// Invalid input: command line, suite file or TLS material. Nothing was sent.
+pub const EXIT_INVALID_INPUT: u8 = 2;
+/// A request could not complete: connection, TLS handshake, timeout.
+pub const EXIT_REQUEST_FAILED: u8 = 3;
+
+/// An error that ends a command.
+#[derive(Debug)]
+pub enum Error {
+    /// One or more suites could not be loaded; each error is already rendered.
+    Config(Vec<ConfigError>),
+    /// Writing the command's output failed (a closed pipe, a full disk).
+    Output(std::io::Error),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(match self {
+            Self::Config(_) | Self::Output(_) => EXIT_INVALID_INPUT,
+        })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Config(errors) => {
+                for (i, error) in errors.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{error}")?;
+                }
+                Ok(())
+            }
+            Self::Output(error) => writeln!(f, "error: cannot write the output: {error}"),
+        }
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(error: ConfigError) -> Self {
+        Self::Config(vec![error])
+    }
+}

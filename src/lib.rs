@@ -1,0 +1,65 @@
+//! runner: runs version-controlled HTTP request suites written in TOML, with first-class TLS.
+//!
+//! The suite flows through one module per stage: [`config`] (TOML → validated structs) →
+//! [`tls`] (`secure_socket` → rustls `ClientConfig`) → [`client`] (one HTTP client per endpoint)
+//! → [`exec`] (requests, expectations, captures) → [`report`] (payloads, logs, reports).
+
+pub mod check;
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod exec;
+pub mod report;
+pub mod secret;
+pub mod tls;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+use error::Error;
+
+/// Runs the command line and returns the process's exit code. Errors are printed here, once.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help and version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = error.print();
+            return ExitCode::from(
+                u8::try_from(error.exit_code()).unwrap_or(error::EXIT_INVALID_INPUT),
+            );
+        }
+    };
+    let outcome = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Schema => print_schema(),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprint!("{error}");
+            error.exit_code()
+        }
+    }
+}
+
+/// The JSON Schema of the suite format, generated from the raw serde types.
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(config::RawSuite);
+    // Serializing a `serde_json::Value`-backed schema cannot fail.
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn print_schema() -> Result<ExitCode, Error> {
+    std::io::stdout()
+        .write_all(schema().as_bytes())
+        .map_err(Error::Output)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,6 @@
+//! The `runner` binary: everything lives in the library; this only hands over the arguments and
+//! turns the outcome into the process's exit code.
+
+fn main() -> std::process::ExitCode {
+    runner::run(std::env::args_os())
+}

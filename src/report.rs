@@ -1,0 +1,1 @@
+//! Reporting: payloads on stdout, logs on stderr, JUnit and JSON reports.
