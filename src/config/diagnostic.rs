@@ -212,6 +212,10 @@ fn friendly_types(message: &str) -> String {
         ("invalid type: sequence", "invalid type: array"),
     ];
     let mut message = message.to_owned();
+    // Our raw types are tables to the user: "expected struct RawKey" says nothing to them.
+    if let Some(at) = message.find("expected struct ") {
+        message.replace_range(at.., "expected a table");
+    }
     for (from, to) in replacements {
         if let Some(at) = message.find(from) {
             let end = at + from.len();

@@ -82,6 +82,16 @@ impl Converter<'_> {
                 return None;
             }
         };
+        if !resolved.value.contains("://") {
+            self.report(
+                self.error(
+                    &span,
+                    format!("the URL \"{}\" has no scheme", resolved.shown),
+                )
+                .help(format!("write \"https://{}\"", resolved.shown)),
+            );
+            return None;
+        }
         if !matches!(url.scheme(), "http" | "https") {
             self.report(
                 self.error(&span, format!("unsupported URL scheme `{}`", url.scheme()))

@@ -96,6 +96,15 @@ impl Converter<'_> {
                     [digit @ b'1'..=b'5', b'x' | b'X', b'x' | b'X'] => {
                         patterns.push(StatusPattern::Class(u16::from(digit - b'0')))
                     }
+                    digits if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) => {
+                        self.report(
+                            self.error(&span, format!("the status \"{class}\" is a string"))
+                                .help(format!(
+                                    "a status is a number: write {class} without quotes"
+                                )),
+                        );
+                        return None;
+                    }
                     _ => {
                         self.report(
                             self.error(&span, format!("invalid status class \"{class}\""))
@@ -145,13 +154,9 @@ impl Converter<'_> {
                     match Regex::new(pattern) {
                         Ok(regex) => ops.push(Op::Matches(regex)),
                         Err(error) => {
-                            let detail = error
-                                .to_string()
-                                .lines()
-                                .last()
-                                .unwrap_or_default()
-                                .trim()
-                                .to_owned();
+                            let text = error.to_string();
+                            let last = text.lines().last().unwrap_or_default().trim();
+                            let detail = last.strip_prefix("error: ").unwrap_or(last);
                             self.report(
                                 self.error(&span, format!("invalid regular expression \"{pattern}\": {detail}"))
                                     .help("`matches` takes a regular expression (Rust regex syntax); escape special characters with \\\\"),

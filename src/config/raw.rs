@@ -32,7 +32,7 @@ pub struct RawSuite {
 
 /// A string, number or boolean.
 #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
-#[serde(untagged, expecting = "a string, number or boolean")]
+#[serde(untagged, expecting = "expected a string, a number or a boolean")]
 pub enum Scalar {
     String(String),
     Integer(i64),
@@ -43,6 +43,7 @@ pub enum Scalar {
 /// A named endpoint profile.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Endpoint")]
 pub struct RawEndpoint {
     /// Base URL, `http://` or `https://`; it may carry a path prefix.
     pub url: Spanned<String>,
@@ -62,7 +63,8 @@ pub struct RawEndpoint {
 }
 
 /// HTTP version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(rename = "HttpVersion")]
 pub enum RawHttpVersion {
     #[serde(rename = "1.1")]
     Http1,
@@ -72,9 +74,47 @@ pub enum RawHttpVersion {
     Auto,
 }
 
+impl<'de> Deserialize<'de> for RawHttpVersion {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct VersionVisitor;
+
+        impl Visitor<'_> for VersionVisitor {
+            type Value = RawHttpVersion;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("\"1.1\", \"2\" or \"auto\"")
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<RawHttpVersion, E> {
+                match value {
+                    "1.1" => Ok(RawHttpVersion::Http1),
+                    "2" => Ok(RawHttpVersion::Http2),
+                    "auto" => Ok(RawHttpVersion::Auto),
+                    other => Err(E::unknown_variant(other, &["1.1", "2", "auto"])),
+                }
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<RawHttpVersion, E> {
+                Err(E::custom(format!(
+                    "the HTTP version is a string{HELP_MARKER}write http_version = \"{value}\""
+                )))
+            }
+
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<RawHttpVersion, E> {
+                Err(E::custom(format!(
+                    "the HTTP version is a string{HELP_MARKER}write http_version = \"{value}\""
+                )))
+            }
+        }
+
+        deserializer.deserialize_any(VersionVisitor)
+    }
+}
+
 /// Redirect policy.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(untagged, expecting = "true, false or { max = N }")]
+#[serde(untagged, expecting = "expected true, false or { max = N }")]
+#[schemars(rename = "Redirects")]
 pub enum RawRedirects {
     Follow(bool),
     Limited(RawRedirectLimit),
@@ -83,6 +123,7 @@ pub enum RawRedirects {
 /// Follow at most `max` redirects.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "RedirectLimit")]
 pub struct RawRedirectLimit {
     pub max: u32,
 }
@@ -90,6 +131,7 @@ pub struct RawRedirectLimit {
 /// TLS settings, after Ballerina's `secureSocket`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "SecureSocket")]
 pub struct RawSecureSocket {
     /// false: the server's certificate is NOT verified (a warning is printed on every run); a
     /// client key is still presented. Default true.
@@ -134,6 +176,7 @@ pub enum RawCert {
 /// A PKCS#12 file and its password.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Store")]
 pub struct RawStore {
     /// The `.p12` / `.pfx` file, relative to the suite file.
     pub path: Spanned<String>,
@@ -196,7 +239,10 @@ impl JsonSchema for RawCert {
 
 /// `key`: the client identity. Either `cert_file` and `key_file` (PEM), or `path` (PKCS#12).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "{ cert_file = \"client.crt\", key_file = \"client.key\" } or { path = \"client.p12\", password = \"...\" }"
+)]
 pub struct RawKey {
     pub cert_file: Option<Spanned<String>>,
     pub key_file: Option<Spanned<String>>,
@@ -243,6 +289,7 @@ impl JsonSchema for RawKey {
 /// Protocol versions to offer.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Protocol")]
 pub struct RawProtocol {
     /// Only "TLS".
     pub name: Option<Spanned<String>>,
@@ -318,6 +365,7 @@ impl JsonSchema for RawDuration {
 /// One request.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Request")]
 pub struct RawRequest {
     /// Unique in the file; default "METHOD path".
     pub name: Option<Spanned<String>>,
@@ -373,6 +421,7 @@ impl JsonSchema for AnyValue {
 /// Retries of a request.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Retry")]
 pub struct RawRetry {
     /// Further attempts after the first.
     pub count: u32,
@@ -393,6 +442,7 @@ pub struct RawRetry {
 /// Expectations on the response.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Expect")]
 pub struct RawExpect {
     /// A status code, a list of them, or a class such as "2xx". Absent: any status below 400.
     pub status: Option<Spanned<RawStatus>>,
@@ -414,8 +464,9 @@ pub struct RawExpect {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(
     untagged,
-    expecting = "a status code such as 200, a class such as \"2xx\", or an array of them"
+    expecting = "expected a status code such as 200, a class such as \"2xx\", or an array of them"
 )]
+#[schemars(rename = "Status")]
 pub enum RawStatus {
     One(RawStatusItem),
     Any(Vec<RawStatusItem>),
@@ -425,8 +476,9 @@ pub enum RawStatus {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(
     untagged,
-    expecting = "a status code such as 200 or a class such as \"2xx\""
+    expecting = "expected a status code such as 200 or a class such as \"2xx\""
 )]
+#[schemars(rename = "StatusItem")]
 pub enum RawStatusItem {
     Code(i64),
     Class(String),
@@ -435,6 +487,7 @@ pub enum RawStatusItem {
 /// Expectations on the server's leaf certificate.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CertificateExpect")]
 pub struct RawCertificateExpect {
     /// The certificate must stay valid at least this long.
     pub valid_for_at_least: Option<Spanned<RawDuration>>,
@@ -448,8 +501,9 @@ pub struct RawCertificateExpect {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(
     untagged,
-    expecting = "a JSONPath such as \"$.token\", { json = \"$.token\" } or { header = \"etag\" }"
+    expecting = "expected a JSONPath such as \"$.token\", { json = \"$.token\" } or { header = \"etag\" }"
 )]
+#[schemars(rename = "Capture")]
 pub enum RawCapture {
     Path(String),
     Table(RawCaptureTable),
@@ -458,6 +512,7 @@ pub enum RawCapture {
 /// Where a capture reads from, and whether its value is secret.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CaptureTable")]
 pub struct RawCaptureTable {
     /// JSONPath (RFC 9535) on the JSON body.
     pub json: Option<String>,

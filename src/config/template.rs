@@ -219,9 +219,16 @@ impl Scope {
             env,
         };
         let mut errors = Vec::new();
+        // A cycle is reported once, not once for each variable in it.
+        let mut failed = HashSet::new();
         for name in definitions.keys() {
-            if let Err(error) = scope.define(name, &definitions, &mut Vec::new()) {
+            if failed.contains(name) {
+                continue;
+            }
+            let mut chain = Vec::new();
+            if let Err(error) = scope.define(name, &definitions, &mut chain) {
                 errors.push(error);
+                failed.extend(chain);
             }
         }
         if errors.is_empty() {

@@ -1,0 +1,227 @@
+//! `runner check`: the corpus of invalid suites with their whole diagnostics, the example
+//! suites, and the command line's variables.
+
+use std::fs;
+
+use crate::support::{root, run, run_in, runner};
+
+/// Every file of the corpus fails with exactly its recorded diagnostic and exit code 2.
+/// `BLESS=1` rewrites the recorded diagnostics instead.
+#[test]
+fn corpus_of_invalid_suites() {
+    let dir = root().join("tests/corpus/invalid");
+    let mut cases: Vec<_> = fs::read_dir(&dir)
+        .expect("the corpus exists")
+        .map(|entry| entry.expect("a readable entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 30, "the corpus holds {} cases", cases.len());
+    let bless = std::env::var_os("BLESS").is_some();
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("a UTF-8 name");
+        let mut command = runner(&dir, &["check", name]);
+        command.env_remove("RUNNER_TEST_UNSET_TOKEN");
+        let outcome = run(command);
+        let expected_path = case.with_extension("err");
+        if bless {
+            fs::write(&expected_path, &outcome.stderr).expect("the corpus is writable");
+        }
+        let expected = fs::read_to_string(&expected_path).unwrap_or_default();
+        if outcome.code != 2 || !outcome.stdout.is_empty() || outcome.stderr != expected {
+            failures.push(format!(
+                "{name}: exit {} (want 2)\n--- stdout\n{}--- stderr\n{}--- expected stderr\n{expected}",
+                outcome.code, outcome.stdout, outcome.stderr
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn example_suites_load() {
+    let outcome = run_in(&root(), &["check", "configs/"]);
+    assert_eq!(outcome.stderr, "");
+    assert_eq!(outcome.code, 0);
+    assert_eq!(
+        outcome.stdout,
+        "\
+configs/cert.toml: ok, 1 endpoint, 1 request
+  endpoint api: https://localhost:8443 (HTTP auto)
+    trust: certs/server.crt
+    protocol: TLSv1.2, TLSv1.3
+  request \"get with a pinned certificate\": GET api /get
+configs/https.toml: ok, 1 endpoint, 1 request
+  endpoint api: https://localhost:8443 (HTTP auto)
+    trust: the system's trust store
+    protocol: TLSv1.2, TLSv1.3
+  request \"get over system trust\": GET api /get
+configs/mtls-p12.toml: ok, 1 endpoint, 1 request
+  endpoint api: https://localhost:8443 (HTTP auto)
+    trust: certs/ca.crt
+    identity: PKCS#12 keystore certs/client.p12
+    protocol: TLSv1.2, TLSv1.3
+  request \"who am I (PKCS#12)\": GET api /anything
+configs/mtls.toml: ok, 1 endpoint, 1 request
+  endpoint api: https://localhost:8443 (HTTP auto)
+    trust: certs/ca.crt
+    identity: certs/client.crt with key certs/client.key
+    protocol: TLSv1.2, TLSv1.3
+  request \"who am I\": GET api /anything
+configs/truststore.toml: ok, 1 endpoint, 1 request
+  endpoint api: https://localhost:8443 (HTTP auto)
+    trust: PKCS#12 truststore certs/truststore.p12
+    protocol: TLSv1.2, TLSv1.3
+  request \"get with a truststore\": GET api /get
+"
+    );
+}
+
+/// `--var` wins over `--vars-file`, which wins over `[vars]`.
+#[test]
+fn command_line_variables_override_the_suite() {
+    let dir = tempdir("vars");
+    fs::write(
+        dir.join("more.toml"),
+        "base_url = \"https://from-file:1\"\nextra = 7\n",
+    )
+    .expect("write");
+    let suite = root().join("configs/mtls.toml");
+    let suite = suite.to_str().expect("UTF-8 path");
+    let from_file = run_in(&dir, &["check", suite, "--vars-file", "more.toml"]);
+    assert_eq!(from_file.code, 0, "{}", from_file.stderr);
+    assert!(
+        from_file
+            .stdout
+            .contains("endpoint api: https://from-file:1 (HTTP auto)"),
+        "{}",
+        from_file.stdout
+    );
+    let from_var = run_in(
+        &dir,
+        &[
+            "check",
+            suite,
+            "--vars-file",
+            "more.toml",
+            "--var",
+            "base_url=https://from-var:2/prefix",
+        ],
+    );
+    assert_eq!(from_var.code, 0, "{}", from_var.stderr);
+    assert!(
+        from_var
+            .stdout
+            .contains("endpoint api: https://from-var:2/prefix (HTTP auto)"),
+        "{}",
+        from_var.stdout
+    );
+}
+
+#[test]
+fn a_bad_vars_file_is_pointed_at() {
+    let dir = tempdir("bad-vars");
+    fs::write(dir.join("vars.toml"), "base_url = [1, 2]\n").expect("write");
+    let outcome = run_in(
+        &dir,
+        &[
+            "check",
+            "../../configs/mtls.toml",
+            "--vars-file",
+            "vars.toml",
+        ],
+    );
+    assert_eq!(outcome.code, 2);
+    assert_eq!(
+        outcome.stderr,
+        "\
+error: expected a string, a number or a boolean
+ --> vars.toml:1:12
+  |
+1 | base_url = [1, 2]
+  |            ^^^^^^
+"
+    );
+}
+
+#[test]
+fn a_malformed_var_is_a_usage_error() {
+    let outcome = run_in(&root(), &["check", "configs/", "--var", "base_url"]);
+    assert_eq!(outcome.code, 2);
+    assert!(
+        outcome.stderr.starts_with(
+            "error: invalid value 'base_url' for '--var <NAME=VALUE>': `base_url` is not NAME=VALUE; \
+             write for example --var base_url=https://localhost:8443\n"
+        ),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let outcome = run_in(&root(), &["check", "configs/nope.toml"]);
+    assert_eq!(outcome.code, 2);
+    assert_eq!(
+        outcome.stderr,
+        "error: cannot read configs/nope.toml: No such file or directory\n  = help: check the path; suites are TOML files, and a directory means its *.toml files\n"
+    );
+}
+
+/// Values from the environment are secrets: a summary shows them as `***`.
+#[test]
+fn environment_values_are_not_shown() {
+    let dir = tempdir("env");
+    fs::write(
+        dir.join("suite.toml"),
+        "[endpoints.api]\nurl = \"https://{{env.RUNNER_TEST_HOST}}:8443\"\nheaders = { Authorization = \"Bearer {{env.RUNNER_TEST_TOKEN}}\" }\n",
+    )
+    .expect("write");
+    let mut command = runner(&dir, &["check", "suite.toml"]);
+    command
+        .env("RUNNER_TEST_HOST", "secret-host.internal")
+        .env("RUNNER_TEST_TOKEN", "s3cr3t-t0ken");
+    let outcome = run(command);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stdout
+            .contains("endpoint api: https://***:8443 (HTTP auto)"),
+        "{}",
+        outcome.stdout
+    );
+    assert!(!outcome.stdout.contains("secret-host") && !outcome.stdout.contains("s3cr3t"));
+}
+
+#[test]
+fn help_explains_the_commands() {
+    let outcome = run_in(&root(), &["--help"]);
+    assert_eq!(outcome.code, 0);
+    for needle in ["check", "schema", "Exit codes"] {
+        assert!(
+            outcome.stdout.contains(needle),
+            "--help lacks {needle}:\n{}",
+            outcome.stdout
+        );
+    }
+    let outcome = run_in(&root(), &["check", "--help"]);
+    assert!(outcome.stdout.contains("--vars-file"), "{}", outcome.stdout);
+}
+
+/// A fresh folder under `target/`, for files a test writes.
+pub fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = root().join("target/test-tmp").join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("target/ is writable");
+    dir
+}

@@ -1,0 +1,12 @@
+//! The integration tests: one binary, one module per area.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails loudly where its set-up fails"
+)]
+
+mod check;
+mod fuzz;
+mod schema;
+mod support;

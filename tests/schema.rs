@@ -1,0 +1,76 @@
+//! The committed JSON Schema is what `runner schema` prints, and the example suites follow it.
+
+use std::fs;
+
+use crate::support::{root, run_in};
+
+fn committed_schema() -> serde_json::Value {
+    let text = fs::read_to_string(root().join("schemas/runner.schema.json"))
+        .expect("the schema is committed");
+    serde_json::from_str(&text).expect("the committed schema is JSON")
+}
+
+#[test]
+fn committed_schema_is_current() {
+    let outcome = run_in(&root(), &["schema"]);
+    assert_eq!(outcome.code, 0);
+    let committed =
+        fs::read_to_string(root().join("schemas/runner.schema.json")).expect("committed");
+    assert!(
+        outcome.stdout == committed,
+        "schemas/runner.schema.json is stale: run `cargo run -- schema > schemas/runner.schema.json`"
+    );
+}
+
+fn as_json(path: &std::path::Path) -> serde_json::Value {
+    let text = fs::read_to_string(path).expect("readable");
+    toml::from_str(&text).expect("TOML")
+}
+
+#[test]
+fn example_suites_follow_the_schema() {
+    let validator = jsonschema::validator_for(&committed_schema()).expect("a valid JSON Schema");
+    let mut suites: Vec<_> = fs::read_dir(root().join("configs"))
+        .expect("configs/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    suites.sort();
+    assert!(suites.len() >= 5);
+    for suite in suites {
+        let text = fs::read_to_string(&suite).expect("readable");
+        assert!(
+            text.starts_with("#:schema ../schemas/runner.schema.json\n"),
+            "{} does not start with the #:schema directive",
+            suite.display()
+        );
+        let errors: Vec<String> = validator
+            .iter_errors(&as_json(&suite))
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", suite.display());
+    }
+}
+
+/// The schema is as strict as the loader: misspelt keys and wrong shapes fail it too.
+#[test]
+fn the_schema_refuses_what_the_loader_refuses() {
+    let validator = jsonschema::validator_for(&committed_schema()).expect("a valid JSON Schema");
+    for case in [
+        "unknown-secure-socket-key",
+        "unknown-request-key",
+        "unknown-top-level-key",
+        "key-as-string",
+        "key-unknown-field",
+        "cert-wrong-type",
+        "http-version-unknown",
+        "status-wrong-type",
+        "follow-redirects-wrong-shape",
+    ] {
+        let path = root().join(format!("tests/corpus/invalid/{case}.toml"));
+        assert!(
+            !validator.is_valid(&as_json(&path)),
+            "{case} passes the schema"
+        );
+    }
+}

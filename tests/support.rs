@@ -1,0 +1,43 @@
+//! Running the `runner` binary and reading what it did.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository's root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// A `runner` command in `dir`, with an environment free of what could change its output.
+pub fn runner(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_runner"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env("COLUMNS", "100")
+        .env("NO_COLOR", "1");
+    command
+}
+
+pub fn run(mut command: Command) -> Run {
+    let output = command.output().expect("the runner binary starts");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs `runner ARGS` in `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    run(runner(dir, args))
+}
