@@ -1,13 +1,18 @@
-//! `runner check`: loads and validates suites without the network and prints what each holds.
+//! `runner check`: loads suites and their TLS material without the network, and prints what
+//! each holds: endpoints with their trust and client identity, requests, and expiry warnings.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use crate::cli::CheckArgs;
-use crate::config::suite::{Endpoint, HttpVersion, Identity, Redirects, Request, Trust};
-use crate::config::{self, CommandLineVars, Suite};
+use crate::config::suite::{Endpoint, HttpVersion, Redirects, Request};
+use crate::config::{self, CommandLineVars};
 use crate::error::Error;
+use crate::load::{self, Loaded};
+use crate::tls::inspect::{format_time, now};
+use crate::tls::{CertInfo, TlsClient};
 
 pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
     let vars = CommandLineVars::read(&args.vars.overrides())?;
@@ -15,9 +20,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
     let mut errors = Vec::new();
     let mut stdout = std::io::stdout().lock();
     for file in files {
-        match config::load(&file, &vars, Box::new(|name| std::env::var(name).ok())) {
-            Ok(suite) => stdout
-                .write_all(summary(&suite).as_bytes())
+        match load::load(&file, &vars) {
+            Ok(loaded) => stdout
+                .write_all(summary(&loaded, args.warn_expiry).as_bytes())
                 .map_err(Error::Output)?,
             Err(error) => errors.push(error),
         }
@@ -25,12 +30,13 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
     if errors.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
-        Err(Error::Config(errors))
+        Err(Error::Load(errors))
     }
 }
 
 /// What a suite holds, in a few lines.
-pub fn summary(suite: &Suite) -> String {
+pub fn summary(loaded: &Loaded, warn_expiry: Duration) -> String {
+    let suite = &loaded.suite;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -41,16 +47,21 @@ pub fn summary(suite: &Suite) -> String {
         suite.requests.len(),
         plural(suite.requests.len(), "request"),
     );
-    for endpoint in &suite.endpoints {
-        endpoint_lines(&mut out, endpoint);
+    for (endpoint, tls) in suite.endpoints.iter().zip(&loaded.tls) {
+        endpoint_lines(&mut out, endpoint, tls.as_ref(), warn_expiry);
     }
     for request in &suite.requests {
-        request_line(&mut out, suite, request);
+        request_line(&mut out, loaded, request);
     }
     out
 }
 
-fn endpoint_lines(out: &mut String, endpoint: &Endpoint) {
+fn endpoint_lines(
+    out: &mut String,
+    endpoint: &Endpoint,
+    tls: Option<&TlsClient>,
+    warn_expiry: Duration,
+) {
     let version = match endpoint.http_version {
         HttpVersion::Http1 => "HTTP/1.1",
         HttpVersion::Http2 => "HTTP/2",
@@ -65,59 +76,84 @@ fn endpoint_lines(out: &mut String, endpoint: &Endpoint) {
         "  endpoint {}: {} ({version}{redirects})",
         endpoint.name, endpoint.url_shown
     );
-    let Some(tls) = &endpoint.tls else {
+    let (Some(tls), Some(socket)) = (tls, &endpoint.tls) else {
         return;
     };
-    let trust = match &tls.trust {
-        Trust::System => "the system's trust store".to_owned(),
-        Trust::Files(files) => files
-            .iter()
-            .map(|f| f.shown.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        Trust::Pkcs12 { file, .. } => format!("PKCS#12 truststore {}", file.shown),
-    };
-    let extra = if tls.system_roots {
-        " and the system's trust store"
-    } else {
-        ""
-    };
-    let _ = writeln!(out, "    trust: {trust}{extra}");
-    match &tls.identity {
-        None => {}
-        Some(Identity::Pem {
-            cert_file,
-            key_file,
-            ..
-        }) => {
-            let _ = writeln!(
-                out,
-                "    identity: {} with key {}",
-                cert_file.shown, key_file.shown
-            );
-        }
-        Some(Identity::Pkcs12 { file, .. }) => {
-            let _ = writeln!(out, "    identity: PKCS#12 keystore {}", file.shown);
-        }
+    let trust = &tls.trust;
+    let _ = writeln!(
+        out,
+        "    trust: {} ({} {})",
+        trust.source,
+        trust.count,
+        plural(trust.count, "certificate")
+    );
+    if let Some(identity) = &tls.identity {
+        let leaf = &identity.leaf;
+        let _ = writeln!(out, "    identity: {}", identity.source);
+        let _ = writeln!(out, "      subject: {}", leaf.subject);
+        let _ = writeln!(out, "      issuer: {}", leaf.issuer);
+        let _ = writeln!(
+            out,
+            "      key: {}, expires {}",
+            leaf.key_type,
+            format_time(leaf.not_after)
+        );
     }
-    let versions: Vec<_> = tls.versions.iter().map(|v| v.name()).collect();
+    let versions: Vec<_> = socket.versions.iter().map(|v| v.name()).collect();
     let _ = writeln!(out, "    protocol: {}", versions.join(", "));
+    if let Some(name) = &tls.server_name {
+        let _ = writeln!(out, "    server name: {}", name.to_str());
+    }
     if tls.danger_accept_invalid_certs {
         let _ = writeln!(
             out,
             "    warning: enable = false: the server's certificate is NOT verified"
         );
     }
-    if tls.danger_skip_hostname_check {
+    if socket.danger_skip_hostname_check {
         let _ = writeln!(
             out,
-            "    warning: verify_hostname = false: the certificate's names are not checked"
+            "    warning: verify_hostname = false: the names in the server's certificate are not checked"
+        );
+    }
+    if let Some(identity) = &tls.identity {
+        expiry_warning(out, "the client certificate", &identity.leaf, warn_expiry);
+    }
+    for (file, info) in &trust.listed {
+        expiry_warning(
+            out,
+            &format!("{} in {file}", info.subject),
+            info,
+            warn_expiry,
         );
     }
 }
 
-fn request_line(out: &mut String, suite: &Suite, request: &Request) {
-    let endpoint = suite
+/// A warning line when `info` has expired or expires within `window`.
+fn expiry_warning(out: &mut String, what: &str, info: &CertInfo, window: Duration) {
+    let now = now();
+    let left = info.not_after - now;
+    let window = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
+    if left < 0 {
+        let _ = writeln!(
+            out,
+            "    warning: {what} expired on {}",
+            format_time(info.not_after)
+        );
+    } else if left <= window {
+        let days = left / 86_400;
+        let _ = writeln!(
+            out,
+            "    warning: {what} expires in {days} {} ({})",
+            plural(usize::try_from(days).unwrap_or(0), "day"),
+            format_time(info.not_after)
+        );
+    }
+}
+
+fn request_line(out: &mut String, loaded: &Loaded, request: &Request) {
+    let endpoint = loaded
+        .suite
         .endpoints
         .get(request.endpoint)
         .map_or("", |e| e.name.as_str());

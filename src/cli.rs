@@ -26,11 +26,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Load and validate suites without touching the network.
+    /// Load and validate suites and all their TLS material, without touching the network.
     ///
-    /// Reads every suite file, resolves its variables and checks every value, then prints a
-    /// summary of each suite: its endpoints (URL, trust, client identity) and requests. A
-    /// problem is reported with the file, line and column, and exit code 2.
+    /// Reads every suite file, resolves its variables, checks every value, and reads every
+    /// certificate, key and keystore it names. Prints each endpoint's trust source, its client
+    /// identity (subject, issuer, key type, expiry) and the requests, and warns about
+    /// certificates that expire soon. A problem is reported with the file, line and column, and
+    /// exit code 2.
     Check(CheckArgs),
     /// Print the JSON Schema of the suite format.
     ///
@@ -44,8 +46,16 @@ pub struct CheckArgs {
     /// Suite files, or directories whose *.toml files are suites.
     #[arg(required = true, value_name = "SUITE|DIR")]
     pub paths: Vec<PathBuf>,
+    /// Warn about certificates that expire within this time ("30d", "12h", ...).
+    #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_duration)]
+    pub warn_expiry: std::time::Duration,
     #[command(flatten)]
     pub vars: VarArgs,
+}
+
+fn parse_duration(arg: &str) -> Result<std::time::Duration, String> {
+    crate::config::duration::parse_text(arg, false)
+        .map_err(|_| format!("`{arg}` is not a duration: write for example 30d, 12h or 90m"))
 }
 
 /// Variables from the command line.

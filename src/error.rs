@@ -4,6 +4,7 @@ use std::fmt;
 use std::process::ExitCode;
 
 use crate::config::ConfigError;
+use crate::load::LoadError;
 
 /// Every request ran and every expectation held.
 pub const EXIT_OK: u8 = 0;
@@ -17,8 +18,8 @@ pub const EXIT_REQUEST_FAILED: u8 = 3;
 /// An error that ends a command.
 #[derive(Debug)]
 pub enum Error {
-    /// One or more suites could not be loaded; each error is already rendered.
-    Config(Vec<ConfigError>),
+    /// Suites that cannot be used, each error rendered in full.
+    Load(Vec<LoadError>),
     /// Writing the command's output failed (a closed pipe, a full disk).
     Output(std::io::Error),
 }
@@ -26,7 +27,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
-            Self::Config(_) | Self::Output(_) => EXIT_INVALID_INPUT,
+            Self::Load(_) | Self::Output(_) => EXIT_INVALID_INPUT,
         })
     }
 }
@@ -34,7 +35,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Config(errors) => {
+            Self::Load(errors) => {
                 for (i, error) in errors.iter().enumerate() {
                     if i > 0 {
                         writeln!(f)?;
@@ -43,13 +44,24 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Self::Output(error) => writeln!(f, "error: cannot write the output: {error}"),
+            Self::Output(error) => {
+                writeln!(f, "error: cannot write the output: {}", io_reason(error))
+            }
         }
     }
 }
 
 impl From<ConfigError> for Error {
     fn from(error: ConfigError) -> Self {
-        Self::Config(vec![error])
+        Self::Load(vec![LoadError::Config(error)])
+    }
+}
+
+/// An I/O error in words, without Rust's "(os error 2)".
+pub fn io_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
     }
 }

@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod exec;
+pub mod load;
 pub mod report;
 pub mod secret;
 pub mod tls;

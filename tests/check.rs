@@ -48,9 +48,15 @@ fn corpus_of_invalid_suites() {
     );
 }
 
+/// The example suites load with all their TLS material; the system's trust store is the demo
+/// CA, as `runner demo` sets it.
 #[test]
 fn example_suites_load() {
-    let outcome = run_in(&root(), &["check", "configs/"]);
+    let mut command = runner(&root(), &["check", "configs/"]);
+    command
+        .env("SSL_CERT_FILE", "configs/certs/ca.crt")
+        .env_remove("SSL_CERT_DIR");
+    let outcome = run(command);
     assert_eq!(outcome.stderr, "");
     assert_eq!(outcome.code, 0);
     assert_eq!(
@@ -58,29 +64,35 @@ fn example_suites_load() {
         "\
 configs/cert.toml: ok, 1 endpoint, 1 request
   endpoint api: https://localhost:8443 (HTTP auto)
-    trust: certs/server.crt
+    trust: certs/server.crt (1 certificate)
     protocol: TLSv1.2, TLSv1.3
   request \"get with a pinned certificate\": GET api /get
 configs/https.toml: ok, 1 endpoint, 1 request
   endpoint api: https://localhost:8443 (HTTP auto)
-    trust: the system's trust store
+    trust: the system's trust store (1 certificate)
     protocol: TLSv1.2, TLSv1.3
   request \"get over system trust\": GET api /get
 configs/mtls-p12.toml: ok, 1 endpoint, 1 request
   endpoint api: https://localhost:8443 (HTTP auto)
-    trust: certs/ca.crt
+    trust: certs/ca.crt (1 certificate)
     identity: PKCS#12 keystore certs/client.p12
+      subject: O=runner demo, CN=demo-client
+      issuer: O=runner demo, CN=runner demo CA
+      key: RSA 2048, expires 2126-11-04 05:49:11 UTC
     protocol: TLSv1.2, TLSv1.3
   request \"who am I (PKCS#12)\": GET api /anything
 configs/mtls.toml: ok, 1 endpoint, 1 request
   endpoint api: https://localhost:8443 (HTTP auto)
-    trust: certs/ca.crt
+    trust: certs/ca.crt (1 certificate)
     identity: certs/client.crt with key certs/client.key
+      subject: O=runner demo, CN=demo-client
+      issuer: O=runner demo, CN=runner demo CA
+      key: RSA 2048, expires 2126-11-04 05:49:11 UTC
     protocol: TLSv1.2, TLSv1.3
   request \"who am I\": GET api /anything
 configs/truststore.toml: ok, 1 endpoint, 1 request
   endpoint api: https://localhost:8443 (HTTP auto)
-    trust: PKCS#12 truststore certs/truststore.p12
+    trust: PKCS#12 truststore certs/truststore.p12 (1 certificate)
     protocol: TLSv1.2, TLSv1.3
   request \"get with a truststore\": GET api /get
 "

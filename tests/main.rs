@@ -8,5 +8,9 @@
 
 mod check;
 mod fuzz;
+mod pki;
 mod schema;
+mod server;
 mod support;
+mod tls;
+mod tls_errors;

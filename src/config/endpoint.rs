@@ -169,9 +169,28 @@ impl Converter<'_> {
             None => Some(vec![TlsVersion::Tls12, TlsVersion::Tls13]),
             Some(protocol) => self.versions(protocol),
         };
+        let explicit_versions = raw.protocol.as_ref().is_some_and(|p| p.versions.is_some());
         let ciphers = match &raw.ciphers {
             None => Some(Vec::new()),
-            Some(names) => self.ciphers(names, versions.as_deref().unwrap_or_default()),
+            Some(names) => self.ciphers(
+                names,
+                versions.as_deref().unwrap_or_default(),
+                explicit_versions,
+            ),
+        };
+        // Without `protocol.versions`, the versions are those the chosen suites can speak.
+        let versions = match (&ciphers, versions) {
+            (Some(suites), Some(versions)) if !suites.is_empty() && !explicit_versions => Some(
+                versions
+                    .into_iter()
+                    .filter(|&v| {
+                        suites
+                            .iter()
+                            .any(|&s| tls::is_tls13(s) == (v == TlsVersion::Tls13))
+                    })
+                    .collect(),
+            ),
+            (_, versions) => versions,
         };
         let handshake_timeout = raw
             .handshake_timeout
@@ -373,6 +392,7 @@ impl Converter<'_> {
         &mut self,
         names: &[Spanned<String>],
         versions: &[TlsVersion],
+        explicit_versions: bool,
     ) -> Option<Vec<rustls::SupportedCipherSuite>> {
         let mut suites = Vec::new();
         let mut ok = true;
@@ -397,8 +417,8 @@ impl Converter<'_> {
         if !ok {
             return None;
         }
-        // Every version offered needs a suite of its own, or the handshake can never use it.
-        for &version in versions {
+        // Every version asked for needs a suite of its own, or the handshake can never use it.
+        for &version in versions.iter().filter(|_| explicit_versions) {
             let usable = suites
                 .iter()
                 .any(|&s| tls::is_tls13(s) == (version == TlsVersion::Tls13));

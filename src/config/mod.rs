@@ -61,7 +61,7 @@ impl fmt::Display for ConfigError {
                     f,
                     "error: cannot read {}: {}",
                     path.display(),
-                    io_reason(error)
+                    crate::error::io_reason(error)
                 )?;
                 if error.kind() == std::io::ErrorKind::NotFound {
                     writeln!(
@@ -92,15 +92,6 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
-
-/// An I/O error in words, without Rust's "(os error 2)".
-fn io_reason(error: &std::io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
-    }
-}
 
 /// Expands the command line's paths: a file is itself, a directory its `*.toml` files, sorted.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ConfigError> {

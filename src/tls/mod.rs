@@ -1,7 +1,393 @@
-//! The TLS builder: turns an endpoint's `secure_socket` into a rustls client configuration, with
-//! the aws-lc-rs provider chosen explicitly. For now it owns the names of what the provider
-//! offers, which the loader checks suites against.
+//! The TLS builder: turns an endpoint's `secure_socket` into a rustls `ClientConfig`, with the
+//! aws-lc-rs provider chosen explicitly. Every file is read, identified and checked here, when
+//! the suite loads: nothing is sent with less than the suite asked for.
 
+mod error;
+mod files;
+pub mod inspect;
 mod names;
+mod pkcs12;
+mod roots;
+mod session;
+mod sniff;
+mod verify;
 
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::client::{Resumption, WebPkiServerVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
+use rustls::{ClientConfig, RootCertStore};
+
+pub use error::{MaterialError, Problem, Role};
+pub use inspect::CertInfo;
 pub use names::{cipher_by_name, cipher_name, is_tls13, supported_cipher_names};
+
+use crate::config::diagnostic::{Diagnostic, Source};
+use crate::config::suite::{HttpVersion, Identity, SecureSocket, Suite, TlsVersion, Trust};
+use files::fail;
+
+/// An endpoint's TLS, built and checked.
+#[derive(Debug)]
+pub struct TlsClient {
+    pub config: Arc<ClientConfig>,
+    pub trust: TrustSummary,
+    /// The client certificate, when mutual TLS is configured.
+    pub identity: Option<IdentitySummary>,
+    /// `server_name`: the name to send as SNI and verify, instead of the URL's host.
+    pub server_name: Option<ServerName<'static>>,
+    pub handshake_timeout: Option<Duration>,
+    /// `enable = false`: the server's certificate is not verified.
+    pub danger_accept_invalid_certs: bool,
+}
+
+/// Whom an endpoint trusts.
+#[derive(Debug)]
+pub struct TrustSummary {
+    /// "certs/ca.crt", "PKCS#12 truststore certs/trust.p12", "the system's trust store".
+    pub source: String,
+    /// How many certificates are trusted.
+    pub count: usize,
+    /// The certificates the suite names (not the system's), with the file they are in.
+    pub listed: Vec<(String, CertInfo)>,
+}
+
+/// The client identity presented for mutual TLS.
+#[derive(Debug)]
+pub struct IdentitySummary {
+    /// Where it comes from: "certs/client.crt + certs/client.key", "PKCS#12 keystore x.p12".
+    pub source: String,
+    /// The leaf certificate.
+    pub leaf: CertInfo,
+    /// Certificates sent, leaf included.
+    pub chain_len: usize,
+}
+
+/// The TLS material of a suite could not be used. Nothing was sent.
+#[derive(Debug)]
+pub struct TlsError {
+    pub source: Arc<Source>,
+    pub errors: Vec<MaterialError>,
+}
+
+impl TlsError {
+    /// Each problem as a diagnostic pointing at where the suite names the file.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.errors
+            .iter()
+            .map(|error| {
+                let diagnostic = Diagnostic::at(&self.source, &error.span, error.to_string());
+                match error.help() {
+                    Some(help) => diagnostic.help(help),
+                    None => diagnostic,
+                }
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, diagnostic) in self.diagnostics().iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{diagnostic}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TlsError {}
+
+/// Builds the TLS of every `https://` endpoint of a suite, in endpoint order (`None` for
+/// `http://` ones). Every problem of every endpoint is reported.
+pub fn build_suite(suite: &Suite) -> Result<Vec<Option<TlsClient>>, TlsError> {
+    let mut clients = Vec::new();
+    let mut errors = Vec::new();
+    for endpoint in &suite.endpoints {
+        match endpoint
+            .tls
+            .as_ref()
+            .map(|tls| build(tls, endpoint.http_version))
+        {
+            None => clients.push(None),
+            Some(Ok(client)) => clients.push(Some(client)),
+            Some(Err(mut found)) => errors.append(&mut found),
+        }
+    }
+    if errors.is_empty() {
+        Ok(clients)
+    } else {
+        Err(TlsError {
+            source: Arc::clone(&suite.source),
+            errors,
+        })
+    }
+}
+
+/// Builds one endpoint's TLS.
+pub fn build(socket: &SecureSocket, http: HttpVersion) -> Result<TlsClient, Vec<MaterialError>> {
+    let provider = Arc::new(provider(socket));
+    let trust = load_trust(socket);
+    let identity = socket
+        .identity
+        .as_ref()
+        .map(|identity| load_identity(identity, &provider));
+    let (trusted, summary) = trust?;
+    let identity = identity.transpose().map_err(|e| vec![e])?;
+
+    let settings_error = |reason: String| {
+        vec![MaterialError {
+            file: None,
+            span: socket.span.clone(),
+            problem: Problem::Settings(reason),
+        }]
+    };
+    let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> =
+        if socket.danger_accept_invalid_certs {
+            Arc::new(verify::DangerAcceptAnyServerCert::new(Arc::clone(
+                &provider,
+            )))
+        } else {
+            let webpki = webpki_verifier(&trusted, &provider).map_err(&settings_error)?;
+            Arc::new(verify::ServerVerifier::new(
+                webpki,
+                trusted.pinned,
+                !socket.danger_skip_hostname_check,
+                socket.server_name.clone(),
+                Arc::clone(&provider),
+            ))
+        };
+    let versions: Vec<&'static rustls::SupportedProtocolVersion> = socket
+        .versions
+        .iter()
+        .map(|version| match version {
+            TlsVersion::Tls12 => &rustls::version::TLS12,
+            TlsVersion::Tls13 => &rustls::version::TLS13,
+        })
+        .collect();
+    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_protocol_versions(&versions)
+        .map_err(|error| settings_error(error.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let (mut config, identity) = match identity {
+        Some((key, summary)) => (
+            builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(key))),
+            Some(summary),
+        ),
+        None => (builder.with_no_client_auth(), None),
+    };
+    config.alpn_protocols = match http {
+        HttpVersion::Http1 => vec![b"http/1.1".to_vec()],
+        HttpVersion::Http2 => vec![b"h2".to_vec()],
+        HttpVersion::Auto => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+    };
+    config.resumption = match (socket.share_session, socket.session_timeout) {
+        (false, _) => Resumption::disabled(),
+        (true, Some(timeout)) => {
+            Resumption::store(Arc::new(session::TimedSessionStore::new(timeout)))
+        }
+        (true, None) => Resumption::default(),
+    };
+    // SSLKEYLOGFILE, when set, receives the session keys: for Wireshark, as browsers and curl do.
+    config.key_log = Arc::new(rustls::KeyLogFile::new());
+    Ok(TlsClient {
+        config: Arc::new(config),
+        trust: summary,
+        identity,
+        server_name: socket.server_name.clone(),
+        handshake_timeout: socket.handshake_timeout,
+        danger_accept_invalid_certs: socket.danger_accept_invalid_certs,
+    })
+}
+
+/// The aws-lc-rs provider, limited to the suite's cipher suites when it names some.
+fn provider(socket: &SecureSocket) -> CryptoProvider {
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    if !socket.ciphers.is_empty() {
+        provider.cipher_suites.clone_from(&socket.ciphers);
+    }
+    provider
+}
+
+/// Certificates to trust: CAs become trust anchors; every certificate the suite lists is also
+/// trusted as it is when a server presents exactly it.
+#[derive(Debug, Default)]
+struct Trusted {
+    anchors: Vec<CertificateDer<'static>>,
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+fn load_trust(socket: &SecureSocket) -> Result<(Trusted, TrustSummary), Vec<MaterialError>> {
+    let mut trusted = Trusted::default();
+    let mut listed = Vec::new();
+    let mut errors = Vec::new();
+    let mut add_listed =
+        |shown: &str, certs: Vec<CertificateDer<'static>>, trusted: &mut Trusted| {
+            for cert in certs {
+                // Files were checked to hold readable certificates when they were read.
+                let Ok(info) = CertInfo::from_der(&cert) else {
+                    continue;
+                };
+                if info.is_ca {
+                    trusted.anchors.push(cert.clone());
+                }
+                trusted.pinned.push(cert);
+                listed.push((shown.to_owned(), info));
+            }
+        };
+    let mut source = match &socket.trust {
+        Trust::System => "the system's trust store".to_owned(),
+        Trust::Files(files) => {
+            for file in files {
+                match files::read_certificates(file, Role::TrustPem) {
+                    Ok(certs) => add_listed(&file.shown, certs, &mut trusted),
+                    Err(error) => errors.push(error),
+                }
+            }
+            files
+                .iter()
+                .map(|f| f.shown.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+        Trust::Pkcs12 { file, password } => {
+            match pkcs12::read_truststore(file, password.as_ref()) {
+                Ok(certs) => add_listed(&file.shown, certs, &mut trusted),
+                Err(error) => errors.push(error),
+            }
+            format!("PKCS#12 truststore {}", file.shown)
+        }
+    };
+    let mut system_count = 0;
+    if matches!(socket.trust, Trust::System) || socket.system_roots {
+        match roots::system_roots() {
+            Ok(certs) => {
+                system_count = certs.len();
+                trusted.anchors.extend(certs.iter().cloned());
+            }
+            Err(reason) => errors.push(MaterialError {
+                file: None,
+                span: socket.span.clone(),
+                problem: Problem::NoSystemRoots(reason),
+            }),
+        }
+        if socket.system_roots {
+            source.push_str(" and the system's trust store");
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let count = trusted.pinned.len() + system_count;
+    Ok((
+        trusted,
+        TrustSummary {
+            source,
+            count,
+            listed,
+        },
+    ))
+}
+
+/// webpki's verifier over the trust anchors; `None` when there are none (only pinned
+/// certificates).
+fn webpki_verifier(
+    trusted: &Trusted,
+    provider: &Arc<CryptoProvider>,
+) -> Result<Option<Arc<WebPkiServerVerifier>>, String> {
+    if trusted.anchors.is_empty() {
+        return Ok(None);
+    }
+    let mut roots = RootCertStore::empty();
+    let (_, unusable) = roots.add_parsable_certificates(trusted.anchors.iter().cloned());
+    if roots.is_empty() {
+        return Err(format!(
+            "none of its {unusable} certificates can be a trust anchor"
+        ));
+    }
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider))
+        .build()
+        .map(Some)
+        .map_err(|error| error.to_string())
+}
+
+/// The client identity: its certificate chain and key, checked to belong together and to be
+/// valid now.
+fn load_identity(
+    identity: &Identity,
+    provider: &CryptoProvider,
+) -> Result<(Arc<CertifiedKey>, IdentitySummary), MaterialError> {
+    let (chain, key, cert_file, key_file, source) = match identity {
+        Identity::Pem {
+            cert_file,
+            key_file,
+            key_password,
+        } => {
+            let chain = files::read_certificates(cert_file, Role::ClientCert);
+            let key = files::read_private_key(key_file, key_password.as_ref());
+            (
+                chain?,
+                key?,
+                cert_file,
+                key_file,
+                format!("{} with key {}", cert_file.shown, key_file.shown),
+            )
+        }
+        Identity::Pkcs12 { file, password } => {
+            let (chain, key) = pkcs12::read_keystore(file, password.as_ref())?;
+            (
+                chain,
+                key,
+                file,
+                file,
+                format!("PKCS#12 keystore {}", file.shown),
+            )
+        }
+    };
+    let signing_key = provider
+        .key_provider
+        .load_private_key(key)
+        .map_err(|error| fail(key_file, Problem::UnsupportedKey(error.to_string())))?;
+    let chain_len = chain.len();
+    let leaf = chain
+        .first()
+        .and_then(|cert| CertInfo::from_der(cert).ok())
+        .ok_or_else(|| fail(cert_file, Problem::NoCertificateForKey))?;
+    let certified = CertifiedKey::new(chain, signing_key);
+    if let Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) =
+        certified.keys_match()
+    {
+        return Err(fail(
+            cert_file,
+            Problem::KeyMismatch {
+                subject: leaf.subject.clone(),
+            },
+        ));
+    }
+    let now = inspect::now();
+    if !leaf.is_valid_at(now) {
+        return Err(fail(
+            cert_file,
+            Problem::NotValidNow {
+                subject: leaf.subject.clone(),
+                not_before: inspect::format_time(leaf.not_before),
+                not_after: inspect::format_time(leaf.not_after),
+                expired: now > leaf.not_after,
+            },
+        ));
+    }
+    Ok((
+        Arc::new(certified),
+        IdentitySummary {
+            source,
+            leaf,
+            chain_len,
+        },
+    ))
+}

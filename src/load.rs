@@ -1,0 +1,39 @@
+//! Loading a suite for use: the loader's checks, then every endpoint's TLS material read and
+//! built. Whatever passes here can be sent; whatever fails was never sent.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::config::{self, CommandLineVars, ConfigError, Suite};
+use crate::tls::{self, TlsClient, TlsError};
+
+/// A suite and its endpoints' TLS, in endpoint order (`None` for `http://` endpoints).
+#[derive(Debug)]
+pub struct Loaded {
+    pub suite: Suite,
+    pub tls: Vec<Option<TlsClient>>,
+}
+
+/// Why a suite cannot be used.
+#[derive(Debug)]
+pub enum LoadError {
+    Config(ConfigError),
+    Tls(TlsError),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Config(error) => error.fmt(f),
+            Self::Tls(error) => error.fmt(f),
+        }
+    }
+}
+
+/// Loads `path` with the command line's variables and the process environment.
+pub fn load(path: &Path, vars: &CommandLineVars) -> Result<Loaded, LoadError> {
+    let suite = config::load(path, vars, Box::new(|name| std::env::var(name).ok()))
+        .map_err(LoadError::Config)?;
+    let tls = tls::build_suite(&suite).map_err(LoadError::Tls)?;
+    Ok(Loaded { suite, tls })
+}

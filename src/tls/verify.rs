@@ -1,0 +1,208 @@
+//! Server certificate verification. [`ServerVerifier`] trusts a certificate listed in `cert` as
+//! it is (also a self-signed one with `CA:TRUE`, which webpki refuses as an end entity) and
+//! everything else through webpki; [`DangerAcceptAnyServerCert`] is `enable = false`.
+
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{WebPkiServerVerifier, verify_server_name};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
+use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
+
+use super::inspect::CertInfo;
+
+/// Verifies the server's certificate against the trust of one endpoint.
+#[derive(Debug)]
+pub struct ServerVerifier {
+    /// Chains to the trusted CAs; `None` when only server certificates are trusted.
+    webpki: Option<Arc<WebPkiServerVerifier>>,
+    /// Certificates trusted as they are when the server presents exactly them.
+    pinned: Vec<CertificateDer<'static>>,
+    /// `verify_hostname = false` turns this off; everything else is still checked.
+    check_name: bool,
+    /// `server_name`: the name the certificate must carry, instead of the connection's.
+    expected_name: Option<ServerName<'static>>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerVerifier {
+    pub fn new(
+        webpki: Option<Arc<WebPkiServerVerifier>>,
+        pinned: Vec<CertificateDer<'static>>,
+        check_name: bool,
+        expected_name: Option<ServerName<'static>>,
+        provider: Arc<CryptoProvider>,
+    ) -> Self {
+        Self {
+            webpki,
+            pinned,
+            check_name,
+            expected_name,
+            provider,
+        }
+    }
+
+    /// A pinned certificate: the dates and the name are still checked.
+    fn verify_pinned(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        let info = CertInfo::from_der(end_entity)
+            .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
+        let time = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        let unix = |seconds: i64| {
+            UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+                u64::try_from(seconds).unwrap_or(0),
+            ))
+        };
+        if time < info.not_before {
+            return Err(Error::InvalidCertificate(
+                CertificateError::NotValidYetContext {
+                    time: now,
+                    not_before: unix(info.not_before),
+                },
+            ));
+        }
+        if time > info.not_after {
+            return Err(Error::InvalidCertificate(
+                CertificateError::ExpiredContext {
+                    time: now,
+                    not_after: unix(info.not_after),
+                },
+            ));
+        }
+        if self.check_name {
+            let parsed = ParsedCertificate::try_from(end_entity)?;
+            verify_server_name(&parsed, name)?;
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+}
+
+impl ServerCertVerifier for ServerVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        let name = self.expected_name.as_ref().unwrap_or(server_name);
+        if self
+            .pinned
+            .iter()
+            .any(|pinned| pinned.as_ref() == end_entity.as_ref())
+        {
+            return self.verify_pinned(end_entity, name, now);
+        }
+        let Some(webpki) = &self.webpki else {
+            return Err(Error::InvalidCertificate(CertificateError::UnknownIssuer));
+        };
+        match webpki.verify_server_cert(end_entity, intermediates, name, ocsp_response, now) {
+            // webpki checks the name last: a name error means the chain and dates were good.
+            Err(Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if !self.check_name => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// `enable = false`: any server certificate is accepted. The handshake's signatures are still
+/// checked, so the connection is at least with the holder of the presented certificate's key.
+#[derive(Debug)]
+pub struct DangerAcceptAnyServerCert {
+    provider: Arc<CryptoProvider>,
+}
+
+impl DangerAcceptAnyServerCert {
+    pub fn new(provider: Arc<CryptoProvider>) -> Self {
+        Self { provider }
+    }
+}
+
+impl ServerCertVerifier for DangerAcceptAnyServerCert {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
