@@ -449,3 +449,98 @@ async fn http_version_sets_alpn() {
         assert_eq!(client.config.alpn_protocols, alpn, "{name}");
     }
 }
+
+fn expiry_of(name: &str) -> String {
+    use rustls::pki_types::pem::PemObject;
+    let pem = fs::read(pki::dir().join(name)).expect("made");
+    let der = rustls::pki_types::CertificateDer::from_pem_slice(&pem).expect("PEM");
+    runner::tls::inspect::format_time(
+        runner::tls::CertInfo::from_der(&der)
+            .expect("a certificate")
+            .not_after,
+    )
+}
+
+/// `runner check` shows the identity and warns about a certificate that expires soon.
+#[test]
+fn check_summarises_tls_and_warns_before_expiry() {
+    let path = suite(
+        "check-soon",
+        "cert = [\"ca.crt\", \"expired.crt\"]\nkey = { cert_file = \"client-soon.crt\", key_file = \"client-soon.key\" }",
+    );
+    let path = path.to_str().expect("UTF-8");
+    let outcome = crate::support::run_in(&crate::support::root(), &["check", path]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let ca = expiry_of("ca.crt");
+    let soon = expiry_of("client-soon.crt");
+    let expired = expiry_of("expired.crt");
+    assert_eq!(
+        outcome.stdout,
+        format!(
+            "{path}: ok, 1 endpoint, 0 requests
+  endpoint api: https://localhost:8443 (HTTP auto)
+    trust: ca.crt, expired.crt (2 certificates)
+    identity: client-soon.crt with key client-soon.key
+      subject: CN=expiring client, O=runner tests
+      issuer: CN=runner test CA, O=runner tests
+      key: ECDSA P-256, expires {soon}
+    protocol: TLSv1.2, TLSv1.3
+    warning: the client certificate expires in 10 days ({soon})
+    warning: CN=localhost, O=runner tests in expired.crt expired on {expired}
+"
+        )
+    );
+    assert!(!outcome.stdout.contains(&ca), "the CA is far from expiry");
+    let quiet = crate::support::run_in(
+        &crate::support::root(),
+        &["check", path, "--warn-expiry", "5d"],
+    );
+    assert!(!quiet.stdout.contains("expires in"), "{}", quiet.stdout);
+}
+
+/// An expired client certificate is refused when the suite loads: exit 2, nothing sent.
+#[test]
+fn check_refuses_an_expired_client_certificate() {
+    let path = suite(
+        "check-expired",
+        "key = { cert_file = \"client-expired.crt\", key_file = \"client-expired.key\" }",
+    );
+    let path = path.to_str().expect("UTF-8");
+    let outcome = crate::support::run_in(&crate::support::root(), &["check", path]);
+    assert_eq!(outcome.code, 2);
+    assert_eq!(outcome.stdout, "");
+    assert_eq!(
+        outcome.stderr,
+        format!(
+            "error: the client certificate in client-expired.crt (CN=expired client, O=runner tests) expired on {}
+ --> {path}:5:21
+  |
+5 | key = {{ cert_file = \"client-expired.crt\", key_file = \"client-expired.key\" }}
+  |                     ^^^^^^^^^^^^^^^^^^^^
+  |
+  = help: renew the client certificate
+",
+            expiry_of("client-expired.crt")
+        )
+    );
+}
+
+/// Without `cert`, the system's store is used: SSL_CERT_FILE points at it.
+#[test]
+fn system_trust_honours_ssl_cert_file() {
+    let path = suite("check-system", "verify_hostname = true");
+    let path = path.to_str().expect("UTF-8");
+    let mut command = crate::support::runner(&crate::support::root(), &["check", path]);
+    command
+        .env("SSL_CERT_FILE", pki::dir().join("bundle.crt"))
+        .env_remove("SSL_CERT_DIR");
+    let outcome = crate::support::run(command);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stdout
+            .contains("    trust: the system's trust store (2 certificates)\n"),
+        "{}",
+        outcome.stdout
+    );
+}

@@ -5,7 +5,11 @@
 use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use regex::Regex;
+
+use crate::secret::REDACTED;
 
 /// A text that diagnostics point into: a suite file or a `--vars-file`.
 #[derive(Debug)]
@@ -75,8 +79,25 @@ impl Diagnostic {
                 .unwrap_or_default()
                 .to_owned()
         });
-        let mut diagnostic = Self::new(source, span, message);
+        let mut diagnostic = Self::new(source, span.clone(), message);
         diagnostic.help = help;
+        // serde quotes the offending value: not when it is a password.
+        if let Some(span) = span {
+            let start = floor_char_boundary(&source.text, span.start.min(source.text.len()));
+            let line_start = source.text[..start].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = source.text[start..]
+                .find('\n')
+                .map_or(source.text.len(), |i| start + i);
+            if ShownLine::new(&source.text[line_start..line_end])
+                .hides(&(span.start - line_start..span.end - line_start))
+            {
+                diagnostic.message = "a password must be a string".to_owned();
+                diagnostic.help = Some(
+                    "write it in quotes, or use \"{{env.NAME}}\" to read it from the environment"
+                        .to_owned(),
+                );
+            }
+        }
         diagnostic
     }
 }
@@ -99,12 +120,20 @@ impl fmt::Display for Diagnostic {
         let source_line = text[line_start..line_end].trim_end_matches('\r');
         // The caret covers the span's part on its first line, at least one column.
         let end = floor_char_boundary(text, span.end.clamp(start, line_end.max(start)));
-        let width = text[start..end].chars().count().max(1);
+        let shown = ShownLine::new(source_line);
+        let caret_start = shown.column(start - line_start);
+        let width = shown
+            .column(end - line_start)
+            .saturating_sub(caret_start)
+            .max(1);
         // Tabs stay tabs so the caret lines up whatever the terminal's tab width.
-        let pad: String = text[line_start..start]
+        let pad: String = shown
+            .text
             .chars()
+            .take(caret_start)
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
+        let source_line = &shown.text;
         let number = line.to_string();
         let gutter = " ".repeat(number.len());
         writeln!(f, "{gutter}--> {}:{line}:{col}", self.source.path.display())?;
@@ -117,6 +146,74 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// A source line as it may be shown: the values of `password` and `key_password` keys replaced
+/// by `***`, so a password written in a suite never reaches an error message.
+struct ShownLine<'a> {
+    original: &'a str,
+    text: String,
+    /// Byte ranges of the hidden values in `original`.
+    hidden: Vec<Span>,
+}
+
+impl<'a> ShownLine<'a> {
+    fn new(original: &'a str) -> Self {
+        let hidden = secret_values(original);
+        let mut text = String::new();
+        let mut at = 0;
+        for range in &hidden {
+            text.push_str(&original[at..range.start]);
+            text.push_str(REDACTED);
+            at = range.end;
+        }
+        text.push_str(&original[at..]);
+        Self {
+            original,
+            text,
+            hidden,
+        }
+    }
+
+    /// The column (in characters of the shown text) of a byte offset of the original line. An
+    /// offset inside a hidden value maps to the start of its `***`.
+    fn column(&self, offset: usize) -> usize {
+        let offset = floor_char_boundary(self.original, offset.min(self.original.len()));
+        let mut column = self.original[..offset].chars().count();
+        for range in &self.hidden {
+            let hidden_chars = self.original[range.clone()].chars().count();
+            if offset >= range.end {
+                column = column + REDACTED.len() - hidden_chars;
+            } else if offset > range.start {
+                column -= self.original[range.start..offset].chars().count();
+            }
+        }
+        column
+    }
+
+    /// Whether a byte range of the original line touches a hidden value.
+    fn hides(&self, span: &Span) -> bool {
+        self.hidden
+            .iter()
+            .any(|h| span.start < h.end && h.start < span.end.max(span.start + 1))
+    }
+}
+
+/// Byte ranges of the values of `password` and `key_password` keys in a line: the text inside
+/// the quotes, or the bare value.
+fn secret_values(line: &str) -> Vec<Span> {
+    static PASSWORD: OnceLock<Regex> = OnceLock::new();
+    let pattern = PASSWORD.get_or_init(|| {
+        #[allow(clippy::expect_used, reason = "a constant pattern, checked by the tests")]
+        Regex::new(r#"(?:^|[\s{,])(?:key_)?password\s*=\s*(?:"((?:[^"\\]|\\.)*)"?|'([^']*)'?|([^\s,}"']+))"#)
+            .expect("a valid pattern")
+    });
+    pattern
+        .captures_iter(line)
+        .filter_map(|c| c.get(1).or_else(|| c.get(2)).or_else(|| c.get(3)))
+        .filter(|m| !m.is_empty())
+        .map(|m| m.range())
+        .collect()
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -296,6 +393,25 @@ mod tests {
         for span in [0..0, 5..6, 6..100, 100..200] {
             let _ = Diagnostic::at(&src, &span, "x").to_string();
         }
+    }
+
+    #[test]
+    fn never_shows_a_password_in_the_source_line() {
+        let src = source(
+            "key = { path = \"a.p12\", password = \"hunter2\" }\nkey_password = 'x y', port = 1\n",
+        );
+        let d = Diagnostic::at(&src, &(15..22), "bad file");
+        assert_eq!(
+            d.to_string(),
+            "error: bad file\n --> suite.toml:1:16\n  |\n1 | key = { path = \"a.p12\", password = \"***\" }\n  |                ^^^^^^^\n"
+        );
+        // A caret after a hidden value moves with it.
+        let d = Diagnostic::at(&src, &(69..73), "bad port");
+        assert!(
+            d.to_string()
+                .contains("2 | key_password = '***', port = 1\n  |                       ^^^^\n"),
+            "{d}"
+        );
     }
 
     #[test]

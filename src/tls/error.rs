@@ -33,7 +33,10 @@ pub enum Role {
 /// What was wrong.
 #[derive(Debug)]
 pub enum Problem {
-    Unreadable(std::io::Error),
+    Unreadable {
+        error: std::io::Error,
+        path: std::path::PathBuf,
+    },
     Empty,
     /// A PKCS#12 file where PEM was expected.
     Pkcs12NotPem(Role),
@@ -57,7 +60,7 @@ pub enum Problem {
     /// An encrypted key and no password.
     NeedsPassword,
     /// Decryption failed: a wrong password, or a damaged file.
-    WrongPassword,
+    WrongPassword(Role),
     /// An OpenSSL "traditional" encrypted key (`Proc-Type: 4,ENCRYPTED`).
     LegacyEncryptedPem,
     /// A key rustls cannot use (an algorithm, a size).
@@ -95,7 +98,7 @@ impl fmt::Display for MaterialError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let file = self.file.as_deref().unwrap_or("the system's trust store");
         match &self.problem {
-            Problem::Unreadable(error) => {
+            Problem::Unreadable { error, .. } => {
                 write!(f, "cannot read {file}: {}", crate::error::io_reason(error))
             }
             Problem::Empty => write!(f, "{file} is empty"),
@@ -119,7 +122,7 @@ impl fmt::Display for MaterialError {
                 f,
                 "{file} is an encrypted private key and no password is given"
             ),
-            Problem::WrongPassword => write!(
+            Problem::WrongPassword(_) => write!(
                 f,
                 "cannot decrypt {file}: the password is wrong or the file is damaged"
             ),
@@ -182,7 +185,9 @@ impl MaterialError {
     pub fn help(&self) -> Option<String> {
         let file = self.file.as_deref().unwrap_or_default();
         Some(match &self.problem {
-            Problem::Unreadable(_) => "paths are relative to the suite file's folder".to_owned(),
+            Problem::Unreadable { path, .. } => {
+                format!("looked for {}; paths are relative to the suite file's folder", path.display())
+            }
             Problem::Empty => "give a file with PEM certificates or keys".to_owned(),
             Problem::Pkcs12NotPem(Role::TrustPem) => {
                 format!("for a PKCS#12 truststore write cert = {{ path = \"{file}\", password = \"...\" }}")
@@ -206,7 +211,12 @@ impl MaterialError {
             Problem::BadCertificate(_) => "check the file with: openssl x509 -in FILE -noout -text".to_owned(),
             Problem::SeveralKeys(_) => "keep the client's key alone in `key_file`".to_owned(),
             Problem::NeedsPassword => "add key_password = \"{{env.KEY_PASSWORD}}\" to `key`".to_owned(),
-            Problem::WrongPassword => "check the password; `openssl pkcs12 -info -in FILE` or `openssl pkey -in FILE` tells whether it opens".to_owned(),
+            Problem::WrongPassword(Role::ClientKey) => {
+                format!("check the password: `openssl pkey -in {file} -noout` asks for it and says whether it opens the key")
+            }
+            Problem::WrongPassword(_) => {
+                format!("check the password: `openssl pkcs12 -in {file} -info -noout` asks for it and says whether it opens the file")
+            }
             Problem::LegacyEncryptedPem => {
                 format!("convert it to encrypted PKCS#8: openssl pkcs8 -topk8 -v2 aes-256-cbc -in {file} -out key.p8.pem")
             }

@@ -20,7 +20,15 @@ pub fn fail(file: &FileRef, problem: Problem) -> MaterialError {
 
 /// The file's bytes.
 pub fn read(file: &FileRef) -> Result<Vec<u8>, MaterialError> {
-    std::fs::read(&file.path).map_err(|error| fail(file, Problem::Unreadable(error)))
+    std::fs::read(&file.path).map_err(|error| {
+        fail(
+            file,
+            Problem::Unreadable {
+                error,
+                path: file.path.clone(),
+            },
+        )
+    })
 }
 
 /// The certificates of a PEM file (one or many) or a DER certificate.
@@ -137,13 +145,13 @@ fn decrypt(
             document.as_bytes().to_vec(),
         ))),
         Err(pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::DecryptFailed)) => {
-            Err(fail(file, Problem::WrongPassword))
+            Err(fail(file, Problem::WrongPassword(Role::ClientKey)))
         }
         Err(pkcs8::Error::EncryptedPrivateKey(error)) => Err(fail(
             file,
             Problem::UnsupportedEncryption(error.to_string()),
         )),
-        Err(_) => Err(fail(file, Problem::WrongPassword)),
+        Err(_) => Err(fail(file, Problem::WrongPassword(Role::ClientKey))),
     }
 }
 

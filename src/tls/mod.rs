@@ -132,13 +132,21 @@ pub fn build_suite(suite: &Suite) -> Result<Vec<Option<TlsClient>>, TlsError> {
 /// Builds one endpoint's TLS.
 pub fn build(socket: &SecureSocket, http: HttpVersion) -> Result<TlsClient, Vec<MaterialError>> {
     let provider = Arc::new(provider(socket));
+    // Both are read before either is judged, so every problem is reported at once.
     let trust = load_trust(socket);
     let identity = socket
         .identity
         .as_ref()
-        .map(|identity| load_identity(identity, &provider));
-    let (trusted, summary) = trust?;
-    let identity = identity.transpose().map_err(|e| vec![e])?;
+        .map(|i| load_identity(i, &provider))
+        .transpose();
+    let ((trusted, summary), identity) = match (trust, identity) {
+        (Ok(trust), Ok(identity)) => (trust, identity),
+        (trust, identity) => {
+            let mut errors = trust.err().unwrap_or_default();
+            errors.extend(identity.err());
+            return Err(errors);
+        }
+    };
 
     let settings_error = |reason: String| {
         vec![MaterialError {

@@ -40,7 +40,7 @@ fn open(
             P12Error::MacError(_)
             | P12Error::UnpadError
             | P12Error::InvalidData
-            | P12Error::Pkcs5Error(_) => Problem::WrongPassword,
+            | P12Error::Pkcs5Error(_) => Problem::WrongPassword(role),
             P12Error::UnsupportedEncryptionScheme | P12Error::UnsupportedMacAlgorithm => {
                 Problem::UnsupportedEncryption(error.to_string())
             }
