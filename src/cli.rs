@@ -26,6 +26,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run suites: send their requests in order and check the answers.
+    ///
+    /// Every suite and all its TLS material are loaded and checked first: if anything is wrong,
+    /// nothing is sent (exit 2). Response bodies go to stdout (JSON pretty-printed), one log line
+    /// per request to stderr. Exit 0 when every request ran and every expectation held, 1 when
+    /// an expectation failed, 3 when a request could not complete.
+    Run(RunArgs),
     /// Load and validate suites and all their TLS material, without touching the network.
     ///
     /// Reads every suite file, resolves its variables, checks every value, and reads every
@@ -34,11 +41,88 @@ pub enum Command {
     /// certificates that expire soon. A problem is reported with the file, line and column, and
     /// exit code 2.
     Check(CheckArgs),
+    /// Serve HTTPS echo routes locally, showing the TLS session each request arrived on.
+    ///
+    /// Routes: /get, /anything, /headers, /status/CODE, /delay/MS, /bytes/N, /flaky/N (503 for
+    /// the first N calls). JSON answers include the request (method, url, headers, args, json)
+    /// and the TLS session: protocol, cipher, ALPN and the client certificate's subject and
+    /// issuer. Without --cert it serves the built-in demo certificate for localhost and accepts
+    /// (without requiring) client certificates of the demo CA.
+    Serve(ServeArgs),
+    /// Show the product: run the suites of configs/ against an in-process `runner serve`.
+    Demo(DemoArgs),
     /// Print the JSON Schema of the suite format.
     ///
     /// Editors use it for completion and checking: start a suite with
     /// `#:schema ../schemas/runner.schema.json` (Taplo, Even Better TOML).
     Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Suite files, or directories whose *.toml files are suites.
+    #[arg(required = true, value_name = "SUITE|DIR")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// What goes to stdout: response bodies, one JSON object per request, or nothing.
+    #[arg(long, value_enum, default_value = "pretty")]
+    pub output: crate::report::payload::OutputMode,
+    /// The logs on stderr: readable lines, or one JSON object per event.
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: crate::report::logging::LogFormat,
+    /// More detail in the logs: -v adds headers (secrets as ***) and the server's certificates.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only warnings and errors in the logs.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub addr: std::net::SocketAddr,
+    /// PEM certificate chain to serve (with --key); default: the demo certificate for localhost.
+    #[arg(long, requires = "key", value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// PEM private key of --cert.
+    #[arg(long, requires = "cert", value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// PEM CA certificates whose client certificates are accepted (asked for, optional).
+    #[arg(long, value_name = "FILE")]
+    pub client_ca: Option<PathBuf>,
+    /// Refuse clients without a certificate from --client-ca (or the demo CA).
+    #[arg(long)]
+    pub require_client_cert: bool,
+}
+
+impl ServeArgs {
+    pub fn options(&self) -> Result<crate::serve::Options, crate::serve::ServeError> {
+        let client_ca = match (&self.client_ca, &self.cert) {
+            (Some(ca), _) => Some(Some(ca.clone())),
+            // The demo set-up: the demo CA's clients are welcome.
+            (None, None) => Some(None),
+            (None, Some(_)) if self.require_client_cert => {
+                return Err(crate::serve::ServeError("--require-client-cert needs --client-ca: the CA whose client certificates to accept".to_owned()));
+            }
+            (None, Some(_)) => None,
+        };
+        Ok(crate::serve::Options {
+            addr: self.addr,
+            cert: self.cert.clone().zip(self.key.clone()),
+            client_ca,
+            require_client_cert: self.require_client_cert,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The folder of example suites, with their certificates in certs/.
+    #[arg(long, default_value = "configs", value_name = "DIR")]
+    pub configs: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,14 @@ pub const EXIT_REQUEST_FAILED: u8 = 3;
 pub enum Error {
     /// Suites that cannot be used, each error rendered in full.
     Load(Vec<LoadError>),
+    /// An endpoint's HTTP client could not be set up.
+    Client(crate::client::ClientError),
+    /// `runner serve` could not start.
+    Serve(crate::serve::ServeError),
+    /// `runner demo` could not run, or a suite of it failed.
+    Demo(String),
+    /// The async runtime could not start.
+    Runtime(std::io::Error),
     /// Writing the command's output failed (a closed pipe, a full disk).
     Output(std::io::Error),
 }
@@ -27,7 +35,12 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
-            Self::Load(_) | Self::Output(_) => EXIT_INVALID_INPUT,
+            Self::Load(_)
+            | Self::Client(_)
+            | Self::Serve(_)
+            | Self::Runtime(_)
+            | Self::Output(_) => EXIT_INVALID_INPUT,
+            Self::Demo(_) => EXIT_EXPECTATION_FAILED,
         })
     }
 }
@@ -44,6 +57,10 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Self::Client(error) => error.fmt(f),
+            Self::Serve(error) => error.fmt(f),
+            Self::Demo(message) => writeln!(f, "error: {message}"),
+            Self::Runtime(error) => writeln!(f, "error: cannot start: {}", io_reason(error)),
             Self::Output(error) => {
                 writeln!(f, "error: cannot write the output: {}", io_reason(error))
             }

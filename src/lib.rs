@@ -8,11 +8,14 @@ pub mod check;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod exec;
 pub mod load;
 pub mod report;
+pub mod run;
 pub mod secret;
+pub mod serve;
 pub mod tls;
 
 use std::ffi::OsString;
@@ -37,8 +40,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
     };
     let outcome = match cli.command {
+        Command::Run(args) => run::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Schema => print_schema(),
+        Command::Serve(args) => args
+            .options()
+            .map_err(error::Error::Serve)
+            .and_then(|o| serve::run(&o)),
+        Command::Demo(args) => demo::run(&args.configs),
     };
     match outcome {
         Ok(code) => code,

@@ -178,6 +178,34 @@ pub enum Value {
     Object(IndexMap<String, Value>),
 }
 
+impl Value {
+    /// The JSON value, captures filled in. The error names a capture that has no value.
+    pub fn render(
+        &self,
+        captures: &super::template::Captures,
+    ) -> Result<serde_json::Value, String> {
+        Ok(match self {
+            Self::Bool(b) => serde_json::Value::Bool(*b),
+            Self::Integer(n) => serde_json::Value::from(*n),
+            Self::Float(n) => serde_json::Number::from_f64(*n)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Self::String(template) => serde_json::Value::String(template.render(captures)?.value),
+            Self::Array(items) => serde_json::Value::Array(
+                items
+                    .iter()
+                    .map(|i| i.render(captures))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Self::Object(fields) => serde_json::Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| v.render(captures).map(|v| (k.clone(), v)))
+                    .collect::<Result<_, _>>()?,
+            ),
+        })
+    }
+}
+
 /// Retries of a request.
 #[derive(Debug, Clone)]
 pub struct Retry {

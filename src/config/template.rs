@@ -105,6 +105,61 @@ impl Template {
     }
 }
 
+/// A capture's value at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Captured {
+    pub value: String,
+    /// Shown as `***` wherever it would be shown.
+    pub secret: bool,
+}
+
+/// The captures made so far in a suite's run.
+pub type Captures = HashMap<String, Captured>;
+
+impl Template {
+    /// Fills in the captures. The error is the name of a capture that has no value (its request
+    /// failed or did not run).
+    pub fn render(&self, captures: &Captures) -> Result<Resolved, String> {
+        let mut value = String::new();
+        let mut shown = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(text) => {
+                    value.push_str(text);
+                    shown.push_str(text);
+                }
+                Part::Secret(secret) => {
+                    value.push_str(secret.expose());
+                    shown.push_str(REDACTED);
+                }
+                Part::Capture(name) => {
+                    let captured = captures.get(name).ok_or_else(|| name.clone())?;
+                    value.push_str(&captured.value);
+                    shown.push_str(if captured.secret {
+                        REDACTED
+                    } else {
+                        &captured.value
+                    });
+                }
+            }
+        }
+        Ok(Resolved { value, shown })
+    }
+
+    /// The secret values it holds (environment values and secret captures), to hide them wherever
+    /// they could be echoed back.
+    pub fn secrets<'a>(&'a self, captures: &'a Captures) -> impl Iterator<Item = &'a str> {
+        self.parts.iter().filter_map(move |part| match part {
+            Part::Secret(secret) => Some(secret.expose()),
+            Part::Capture(name) => captures
+                .get(name)
+                .filter(|c| c.secret)
+                .map(|c| c.value.as_str()),
+            Part::Text(_) => None,
+        })
+    }
+}
+
 /// A piece of a string before resolution.
 #[derive(Debug, PartialEq, Eq)]
 enum Segment<'a> {

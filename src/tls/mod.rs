@@ -6,6 +6,7 @@ mod error;
 mod files;
 pub mod inspect;
 mod names;
+pub mod observe;
 mod pkcs12;
 mod roots;
 mod session;
@@ -19,7 +20,7 @@ use std::time::Duration;
 use rustls::client::{Resumption, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::sign::{CertifiedKey, SingleCertAndKey};
+use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, RootCertStore};
 
 pub use error::{MaterialError, Problem, Role};
@@ -42,6 +43,8 @@ pub struct TlsClient {
     pub handshake_timeout: Option<Duration>,
     /// `enable = false`: the server's certificate is not verified.
     pub danger_accept_invalid_certs: bool,
+    /// What the handshakes showed.
+    pub handshakes: Arc<observe::Handshakes>,
 }
 
 /// Whom an endpoint trusts.
@@ -155,11 +158,13 @@ pub fn build(socket: &SecureSocket, http: HttpVersion) -> Result<TlsClient, Vec<
             problem: Problem::Settings(reason),
         }]
     };
+    let handshakes = Arc::new(observe::Handshakes::default());
     let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> =
         if socket.danger_accept_invalid_certs {
-            Arc::new(verify::DangerAcceptAnyServerCert::new(Arc::clone(
-                &provider,
-            )))
+            Arc::new(verify::DangerAcceptAnyServerCert::new(
+                Arc::clone(&provider),
+                Arc::clone(&handshakes),
+            ))
         } else {
             let webpki = webpki_verifier(&trusted, &provider).map_err(&settings_error)?;
             Arc::new(verify::ServerVerifier::new(
@@ -168,6 +173,7 @@ pub fn build(socket: &SecureSocket, http: HttpVersion) -> Result<TlsClient, Vec<
                 !socket.danger_skip_hostname_check,
                 socket.server_name.clone(),
                 Arc::clone(&provider),
+                Arc::clone(&handshakes),
             ))
         };
     let versions: Vec<&'static rustls::SupportedProtocolVersion> = socket
@@ -183,13 +189,12 @@ pub fn build(socket: &SecureSocket, http: HttpVersion) -> Result<TlsClient, Vec<
         .map_err(|error| settings_error(error.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier);
-    let (mut config, identity) = match identity {
-        Some((key, summary)) => (
-            builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(key))),
-            Some(summary),
-        ),
-        None => (builder.with_no_client_auth(), None),
-    };
+    let (key, identity) =
+        identity.map_or((None, None), |(key, summary)| (Some(key), Some(summary)));
+    let mut config = builder.with_client_cert_resolver(Arc::new(observe::RecordingResolver {
+        key,
+        handshakes: Arc::clone(&handshakes),
+    }));
     config.alpn_protocols = match http {
         HttpVersion::Http1 => vec![b"http/1.1".to_vec()],
         HttpVersion::Http2 => vec![b"h2".to_vec()],
@@ -211,6 +216,7 @@ pub fn build(socket: &SecureSocket, http: HttpVersion) -> Result<TlsClient, Vec<
         server_name: socket.server_name.clone(),
         handshake_timeout: socket.handshake_timeout,
         danger_accept_invalid_certs: socket.danger_accept_invalid_certs,
+        handshakes,
     })
 }
 

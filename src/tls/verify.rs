@@ -12,6 +12,7 @@ use rustls::server::ParsedCertificate;
 use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
 
 use super::inspect::CertInfo;
+use super::observe::Handshakes;
 
 /// Verifies the server's certificate against the trust of one endpoint.
 #[derive(Debug)]
@@ -25,6 +26,7 @@ pub struct ServerVerifier {
     /// `server_name`: the name the certificate must carry, instead of the connection's.
     expected_name: Option<ServerName<'static>>,
     provider: Arc<CryptoProvider>,
+    handshakes: Arc<Handshakes>,
 }
 
 impl ServerVerifier {
@@ -34,6 +36,7 @@ impl ServerVerifier {
         check_name: bool,
         expected_name: Option<ServerName<'static>>,
         provider: Arc<CryptoProvider>,
+        handshakes: Arc<Handshakes>,
     ) -> Self {
         Self {
             webpki,
@@ -41,6 +44,7 @@ impl ServerVerifier {
             check_name,
             expected_name,
             provider,
+            handshakes,
         }
     }
 
@@ -92,6 +96,7 @@ impl ServerCertVerifier for ServerVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
+        self.handshakes.presented(end_entity, intermediates);
         let name = self.expected_name.as_ref().unwrap_or(server_name);
         if self
             .pinned
@@ -152,23 +157,28 @@ impl ServerCertVerifier for ServerVerifier {
 #[derive(Debug)]
 pub struct DangerAcceptAnyServerCert {
     provider: Arc<CryptoProvider>,
+    handshakes: Arc<Handshakes>,
 }
 
 impl DangerAcceptAnyServerCert {
-    pub fn new(provider: Arc<CryptoProvider>) -> Self {
-        Self { provider }
+    pub fn new(provider: Arc<CryptoProvider>, handshakes: Arc<Handshakes>) -> Self {
+        Self {
+            provider,
+            handshakes,
+        }
     }
 }
 
 impl ServerCertVerifier for DangerAcceptAnyServerCert {
     fn verify_server_cert(
         &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
         _: &ServerName<'_>,
         _: &[u8],
         _: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
+        self.handshakes.presented(end_entity, intermediates);
         Ok(ServerCertVerified::assertion())
     }
 

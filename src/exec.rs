@@ -1,1 +1,0 @@
-//! The executor: runs a suite's requests in order, checks expectations and keeps captures.

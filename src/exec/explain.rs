@@ -1,0 +1,269 @@
+//! Failures in words a user can act on (spec §5): what the server presented against what is
+//! trusted, the names in the certificate against the name asked for, the dates, the client
+//! certificate the server asked for, the versions and suites offered. Typed rustls errors are
+//! matched, never message text.
+
+use rustls::{AlertDescription, CertificateError, PeerIncompatible};
+
+use crate::config::suite::Endpoint;
+use crate::tls::inspect::{CertInfo, format_time};
+use crate::tls::observe::Handshake;
+use crate::tls::{TlsClient, cipher_name};
+
+/// A failure explained: what went wrong, the facts that show it, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub summary: String,
+    pub details: Vec<String>,
+    pub help: Option<String>,
+}
+
+impl Failure {
+    fn new(summary: impl Into<String>) -> Self {
+        Self {
+            summary: summary.into(),
+            details: Vec::new(),
+            help: None,
+        }
+    }
+
+    fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.details.push(detail.into());
+        self
+    }
+
+    fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The summary, then one indented line per detail and the help.
+    pub fn render(&self) -> String {
+        let mut text = self.summary.clone();
+        for detail in &self.details {
+            text.push_str("\n  ");
+            text.push_str(detail);
+        }
+        if let Some(help) = &self.help {
+            text.push_str("\n  = help: ");
+            text.push_str(help);
+        }
+        text
+    }
+}
+
+/// The rustls error somewhere in an error's chain of causes. reqwest and hyper wrap it, in an
+/// `io::Error` whose `source()` skips it, so both ways down are looked at.
+fn rustls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        if let Some(inner) = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            && let Some(tls) = inner.downcast_ref::<rustls::Error>()
+        {
+            return Some(tls);
+        }
+        current = error.source();
+    }
+    None
+}
+
+/// The innermost cause's words, without Rust's "(os error N)".
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    let text = current.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// Explains why a request could not complete.
+pub fn failure(error: &reqwest::Error, endpoint: &Endpoint, tls: Option<&TlsClient>) -> Failure {
+    let host = endpoint.url.host_str().unwrap_or_default();
+    let port = endpoint.url.port_or_known_default().unwrap_or_default();
+    if let (Some(tls_error), Some(tls)) = (rustls_error(error), tls) {
+        return tls_failure(tls_error, endpoint, tls, &tls.handshakes.last());
+    }
+    if error.is_timeout() {
+        return Failure::new("the request timed out")
+            .detail(format!("no complete answer from {host}:{port} in time"))
+            .help("raise `timeout` (whole request) or `connect_timeout`, or check that the server answers");
+    }
+    if error.is_connect() {
+        return Failure::new(format!(
+            "could not connect to {host}:{port}: {}",
+            root_cause(error)
+        ))
+        .help("check that the server runs and listens there, and the URL's host and port");
+    }
+    if error.is_redirect() {
+        return Failure::new("too many redirects")
+            .help("raise `follow_redirects = { max = N }`, or look at where the server sends you");
+    }
+    Failure::new(format!("the request failed: {}", root_cause(error)))
+}
+
+fn versions_offered(endpoint: &Endpoint) -> String {
+    let versions: Vec<&str> = endpoint
+        .tls
+        .as_ref()
+        .map(|s| s.versions.iter().map(|v| v.name()).collect())
+        .unwrap_or_default();
+    versions.join(", ")
+}
+
+fn describe(info: &CertInfo) -> String {
+    format!(
+        "{} (issued by {}, valid until {})",
+        info.subject,
+        info.issuer,
+        format_time(info.not_after)
+    )
+}
+
+fn presented(handshake: &Handshake) -> Vec<CertInfo> {
+    handshake
+        .presented
+        .iter()
+        .filter_map(|der| CertInfo::from_der(der).ok())
+        .collect()
+}
+
+fn trusted_lines(tls: &TlsClient) -> Vec<String> {
+    let trust = &tls.trust;
+    let mut lines = vec![format!(
+        "trusted: {} ({} {})",
+        trust.source,
+        trust.count,
+        if trust.count == 1 {
+            "certificate"
+        } else {
+            "certificates"
+        }
+    )];
+    lines.extend(
+        trust
+            .listed
+            .iter()
+            .take(5)
+            .map(|(_, info)| format!("  - {}", info.subject)),
+    );
+    lines
+}
+
+fn tls_failure(
+    error: &rustls::Error,
+    endpoint: &Endpoint,
+    tls: &TlsClient,
+    handshake: &Handshake,
+) -> Failure {
+    use rustls::Error as E;
+    let chain = presented(handshake);
+    let mut chain_lines = vec!["the server presented:".to_owned()];
+    chain_lines.extend(chain.iter().map(|c| format!("  - {}", describe(c))));
+    let identity = tls.identity.as_ref().map(|i| &i.leaf);
+    match error {
+        E::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            let mut failure = Failure::new("the server's certificate is not trusted: nothing trusted issued it");
+            for line in chain_lines.into_iter().chain(trusted_lines(tls)) {
+                failure = failure.detail(line);
+            }
+            let issuer = chain.last().map_or_else(|| "its issuer".to_owned(), |c| c.issuer.clone());
+            failure.help(format!("add the CA certificate of {issuer} to `cert`, or pin the server's own certificate there"))
+        }
+        E::InvalidCertificate(CertificateError::NotValidForNameContext { expected, presented }) => {
+            Failure::new(format!("the server's certificate is not valid for the name {}", expected.to_str()))
+                .detail(format!("it names: {}", if presented.is_empty() { "nothing".to_owned() } else { presented.join(", ") }))
+                .detail(format!("asked for: {}", expected.to_str()))
+                .help("use a URL with one of its names, or set `server_name`; `verify_hostname = false` skips this check (for tests only)")
+        }
+        E::InvalidCertificate(CertificateError::NotValidForName) => Failure::new("the server's certificate is not valid for the name asked for")
+            .help("use a URL with one of its names, or set `server_name`"),
+        E::InvalidCertificate(CertificateError::ExpiredContext { time, not_after }) => {
+            Failure::new(format!("the server's certificate expired on {}", format_time(unix(not_after))))
+                .detail(format!("now: {}", format_time(unix(time))))
+                .detail(chain.first().map_or_else(String::new, |c| format!("certificate: {}", describe(c))))
+                .help("the server must renew its certificate; `enable = false` skips verification (for tests only)")
+        }
+        E::InvalidCertificate(CertificateError::NotValidYetContext { time, not_before }) => {
+            Failure::new(format!("the server's certificate is not valid before {}", format_time(unix(not_before))))
+                .detail(format!("now: {}", format_time(unix(time))))
+                .help("check the clocks of this machine and of the server")
+        }
+        E::InvalidCertificate(CertificateError::Expired) => Failure::new("the server's certificate has expired"),
+        E::InvalidCertificate(other) => {
+            let mut failure = Failure::new(format!("the server's certificate was refused: {other:?}"));
+            for line in chain_lines {
+                failure = failure.detail(line);
+            }
+            failure
+        }
+        E::AlertReceived(alert) if handshake.client_cert_requested && !handshake.client_cert_sent && identity.is_none() => {
+            Failure::new("the server asked for a client certificate and none is configured")
+                .detail(format!("the server ended the handshake with: {alert:?}"))
+                .help("add `key = { cert_file = \"client.crt\", key_file = \"client.key\" }` (or a PKCS#12 `key = { path, password }`) to `secure_socket`")
+        }
+        E::AlertReceived(AlertDescription::CertificateRequired) => match identity {
+            None => Failure::new("the server asked for a client certificate and none is configured")
+                .help("add `key = { cert_file = \"client.crt\", key_file = \"client.key\" }` (or a PKCS#12 `key = { path, password }`) to `secure_socket`"),
+            Some(leaf) => Failure::new(format!("the server requires a client certificate and {} could not be sent", leaf.subject))
+                .detail(format!("its key is {}, which the server does not accept for signatures", leaf.key_type)),
+        },
+        E::AlertReceived(
+            alert @ (AlertDescription::BadCertificate
+            | AlertDescription::UnknownCA
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::AccessDenied
+            | AlertDescription::CertificateExpired
+            | AlertDescription::CertificateRevoked
+            | AlertDescription::UnsupportedCertificate),
+        ) if handshake.client_cert_sent => {
+            let leaf = identity.map_or_else(|| "the client certificate".to_owned(), |l| l.subject.clone());
+            let issuer = identity.map_or_else(|| "its issuer".to_owned(), |l| l.issuer.clone());
+            Failure::new(format!("the server refused the client certificate {leaf}"))
+                .detail(format!("the server's alert: {alert:?}"))
+                .detail(identity.map_or_else(String::new, describe))
+                .help(format!("the server must trust {issuer}; check its client CA list, and the certificate's dates and key usage"))
+        }
+        E::AlertReceived(AlertDescription::ProtocolVersion) | E::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13 | PeerIncompatible::Tls12NotOffered | PeerIncompatible::Tls13RequiredForQuic | PeerIncompatible::SupportedVersionsExtensionRequired) => {
+            Failure::new("no common TLS protocol version: the server refused the versions offered")
+                .detail(format!("runner offered: {}", versions_offered(endpoint)))
+                .help("widen `protocol.versions` (rustls speaks TLS 1.2 and 1.3), or update the server")
+        }
+        E::AlertReceived(AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity) | E::PeerIncompatible(PeerIncompatible::NoCipherSuitesInCommon) => {
+            let socket = endpoint.tls.as_ref();
+            let ciphers = socket.map(|s| &s.ciphers).filter(|c| !c.is_empty()).map_or_else(
+                || "the provider's default suites".to_owned(),
+                |c| c.iter().map(|&s| cipher_name(s)).collect::<Vec<_>>().join(", "),
+            );
+            Failure::new("the handshake failed: the server found no cipher suite or parameters in common")
+                .detail(format!("runner offered: {ciphers} over {}", versions_offered(endpoint)))
+                .help("widen `ciphers` (or remove it), or check the server's TLS settings")
+        }
+        other => Failure::new(format!("the TLS handshake failed: {other}")),
+    }
+}
+
+fn unix(time: &rustls::pki_types::UnixTime) -> i64 {
+    i64::try_from(time.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// When a server answers 400 after asking for a client certificate that was not sent (nginx's
+/// "No required SSL certificate was sent"), the status says less than the handshake did.
+pub fn missing_client_certificate(status: u16, tls: Option<&TlsClient>) -> Option<Failure> {
+    let tls = tls?;
+    let handshake = tls.handshakes.last();
+    (status == 400 && handshake.client_cert_requested && !handshake.client_cert_sent && tls.identity.is_none()).then(|| {
+        Failure::new("the server asked for a client certificate and none is configured")
+            .detail("it answered 400 Bad Request instead of ending the handshake, as nginx does")
+            .help("add `key = { cert_file = \"client.crt\", key_file = \"client.key\" }` (or a PKCS#12 `key = { path, password }`) to `secure_socket`")
+    })
+}

@@ -1,0 +1,147 @@
+//! Turning a request of the suite into an HTTP request: captures filled in, the path joined to
+//! the endpoint's URL, query, headers and body.
+
+use http::HeaderValue;
+use http::header::CONTENT_TYPE;
+use url::Url;
+
+use crate::client::EndpointClient;
+use crate::config::suite::{Body, Request};
+use crate::config::template::Captures;
+
+/// A request ready to send, and how it may be shown.
+#[derive(Debug)]
+pub struct Prepared {
+    pub builder: reqwest::RequestBuilder,
+    /// The URL with secrets as `***`.
+    pub url_shown: String,
+    /// Request headers as they may be shown.
+    pub headers_shown: Vec<(String, String)>,
+}
+
+/// Why a request could not be prepared.
+#[derive(Debug)]
+pub enum PrepareError {
+    /// A capture it uses has no value.
+    MissingCapture(String),
+    /// The URL, a header or the body file is unusable.
+    Invalid(String),
+}
+
+/// `base` + `path`: the path is appended to the base's path, with one `/` between.
+fn join(base: &Url, path: &str) -> Result<Url, String> {
+    if path.is_empty() {
+        return Ok(base.clone());
+    }
+    let base = base.as_str().trim_end_matches('/');
+    let separator = if path.starts_with(['/', '?']) {
+        ""
+    } else {
+        "/"
+    };
+    Url::parse(&format!("{base}{separator}{path}"))
+        .map_err(|e| format!("invalid URL {base}{separator}{path}: {e}"))
+}
+
+pub async fn prepare(
+    client: &EndpointClient,
+    request: &Request,
+    captures: &Captures,
+) -> Result<Prepared, PrepareError> {
+    let missing = PrepareError::MissingCapture;
+    let path = request.path.render(captures).map_err(missing)?;
+    let mut url = join(&client.base, &path.value).map_err(PrepareError::Invalid)?;
+    let mut url_shown = join(&client.base, &path.shown).map_err(PrepareError::Invalid)?;
+    for (name, value) in &request.query {
+        let value = value.render(captures).map_err(missing)?;
+        url.query_pairs_mut().append_pair(name, &value.value);
+        url_shown.query_pairs_mut().append_pair(name, &value.shown);
+    }
+    let mut builder = client.http.request(request.method.clone(), url);
+    let mut headers_shown = Vec::new();
+    let mut has_content_type = false;
+    for header in &request.headers {
+        let value = header.value.render(captures).map_err(missing)?;
+        let mut header_value = HeaderValue::from_str(&value.value).map_err(|_| {
+            PrepareError::Invalid(format!(
+                "the value of header `{}` is not a valid header value",
+                header.name
+            ))
+        })?;
+        header_value.set_sensitive(value.value != value.shown);
+        has_content_type |= header.name == CONTENT_TYPE;
+        headers_shown.push((header.name.to_string(), value.shown));
+        builder = builder.header(header.name.clone(), header_value);
+    }
+    let content_type = |builder: reqwest::RequestBuilder, value: &'static str| {
+        if has_content_type {
+            builder
+        } else {
+            builder.header(CONTENT_TYPE, value)
+        }
+    };
+    builder = match &request.body {
+        None => builder,
+        Some(Body::Text(text)) => builder.body(text.render(captures).map_err(missing)?.value),
+        Some(Body::Json(value)) => {
+            let json = value.render(captures).map_err(missing)?;
+            let bytes =
+                serde_json::to_vec(&json).map_err(|e| PrepareError::Invalid(e.to_string()))?;
+            content_type(builder, "application/json").body(bytes)
+        }
+        Some(Body::Form(fields)) => {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            for (name, value) in fields {
+                form.append_pair(name, &value.render(captures).map_err(missing)?.value);
+            }
+            content_type(builder, "application/x-www-form-urlencoded").body(form.finish())
+        }
+        Some(Body::File(file)) => {
+            let opened = tokio::fs::File::open(&file.path).await.map_err(|e| {
+                PrepareError::Invalid(format!(
+                    "cannot read {}: {}",
+                    file.shown,
+                    crate::error::io_reason(&e)
+                ))
+            })?;
+            let length = opened.metadata().await.map(|m| m.len()).ok();
+            // Streamed from disk: a large upload is never held in memory.
+            let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(opened));
+            let builder = content_type(builder, "application/octet-stream").body(body);
+            match length {
+                Some(length) => builder.header(http::header::CONTENT_LENGTH, length),
+                None => builder,
+            }
+        }
+    };
+    if let Some(timeout) = request.timeout {
+        builder = builder.timeout(timeout);
+    }
+    Ok(Prepared {
+        builder,
+        url_shown: url_shown.to_string(),
+        headers_shown,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_paths_to_the_base() {
+        let base = Url::parse("https://h:1/api/").ok();
+        let joined = |path| {
+            base.as_ref()
+                .and_then(|b| join(b, path).ok())
+                .map(|u| u.to_string())
+        };
+        assert_eq!(joined("/get").as_deref(), Some("https://h:1/api/get"));
+        assert_eq!(
+            joined("get?x=1").as_deref(),
+            Some("https://h:1/api/get?x=1")
+        );
+        assert_eq!(joined("").as_deref(), Some("https://h:1/api/"));
+        assert_eq!(joined("?q=1").as_deref(), Some("https://h:1/api?q=1"));
+    }
+}

@@ -1,1 +1,0 @@
-//! Reporting: payloads on stdout, logs on stderr, JUnit and JSON reports.

@@ -1,0 +1,91 @@
+//! What the handshakes of an endpoint showed: the server's certificate chain as presented, and
+//! whether the server asked for a client certificate and whether one was sent. The logs show it,
+//! and failures are explained with it. The verifier and the client-certificate resolver record
+//! it, since rustls hands them exactly this.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rustls::SignatureScheme;
+use rustls::client::ResolvesClientCert;
+use rustls::pki_types::CertificateDer;
+use rustls::sign::CertifiedKey;
+
+/// The last handshake of one endpoint. Requests of a suite run one after another, so "last" is
+/// the one of the request at hand (or of the connection it reuses).
+#[derive(Debug, Default)]
+pub struct Handshakes {
+    last: Mutex<Handshake>,
+}
+
+/// One handshake, as far as it went.
+#[derive(Debug, Default, Clone)]
+pub struct Handshake {
+    /// The server's certificates, leaf first, as presented.
+    pub presented: Vec<CertificateDer<'static>>,
+    /// The server sent a CertificateRequest.
+    pub client_cert_requested: bool,
+    /// A client certificate was sent in answer.
+    pub client_cert_sent: bool,
+    request_since_presented: bool,
+}
+
+impl Handshakes {
+    fn update(&self, f: impl FnOnce(&mut Handshake)) {
+        // A panic elsewhere while holding the lock leaves a record that is still readable.
+        f(&mut self.last.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    /// The server presented these certificates: a new handshake has begun. Its client
+    /// certificate request comes before this in TLS 1.3 and after it in TLS 1.2: a request seen
+    /// since the last presentation belongs to this handshake.
+    pub fn presented(&self, end_entity: &CertificateDer<'_>, intermediates: &[CertificateDer<'_>]) {
+        self.update(|h| {
+            h.presented = std::iter::once(end_entity)
+                .chain(intermediates)
+                .map(|c| c.clone().into_owned())
+                .collect();
+            if !h.request_since_presented {
+                h.client_cert_requested = false;
+                h.client_cert_sent = false;
+            }
+            h.request_since_presented = false;
+        });
+    }
+
+    pub fn last(&self) -> Handshake {
+        self.last
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Presents the configured client identity (if any) and records that the server asked.
+#[derive(Debug)]
+pub struct RecordingResolver {
+    pub key: Option<Arc<CertifiedKey>>,
+    pub handshakes: Arc<Handshakes>,
+}
+
+impl ResolvesClientCert for RecordingResolver {
+    fn resolve(
+        &self,
+        _acceptable_issuers: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        let sent = self
+            .key
+            .as_ref()
+            .is_some_and(|key| key.key.choose_scheme(sigschemes).is_some());
+        self.handshakes.update(|h| {
+            h.client_cert_requested = true;
+            h.client_cert_sent = sent;
+            h.request_since_presented = true;
+        });
+        self.key.clone()
+    }
+
+    fn has_certs(&self) -> bool {
+        self.key.is_some()
+    }
+}
