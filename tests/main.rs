@@ -9,6 +9,7 @@
 mod check;
 mod fuzz;
 mod pki;
+mod run;
 mod schema;
 mod server;
 mod support;

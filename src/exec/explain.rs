@@ -52,22 +52,27 @@ impl Failure {
     }
 }
 
-/// The rustls error somewhere in an error's chain of causes. reqwest and hyper wrap it, in an
-/// `io::Error` whose `source()` skips it, so both ways down are looked at.
+/// The next cause of an error. An `io::Error` wrapping another error hands it over whole:
+/// its own `source()` would skip it.
+fn cause<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a (dyn std::error::Error + 'static)> {
+    match error.downcast_ref::<std::io::Error>() {
+        Some(io) => io
+            .get_ref()
+            .map(|inner| inner as &(dyn std::error::Error + 'static)),
+        None => error.source(),
+    }
+}
+
+/// The rustls error among an error's causes: reqwest and hyper wrap it in layers of their own.
 fn rustls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
     let mut current = Some(error);
     while let Some(error) = current {
         if let Some(tls) = error.downcast_ref::<rustls::Error>() {
             return Some(tls);
         }
-        if let Some(inner) = error
-            .downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)
-            && let Some(tls) = inner.downcast_ref::<rustls::Error>()
-        {
-            return Some(tls);
-        }
-        current = error.source();
+        current = cause(error);
     }
     None
 }
@@ -75,7 +80,7 @@ fn rustls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a 
 /// The innermost cause's words, without Rust's "(os error N)".
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut current = error;
-    while let Some(next) = current.source() {
+    while let Some(next) = cause(current) {
         current = next;
     }
     let text = current.to_string();
@@ -86,11 +91,31 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Explains why a request could not complete.
-pub fn failure(error: &reqwest::Error, endpoint: &Endpoint, tls: Option<&TlsClient>) -> Failure {
+///
+/// `handshakes_before` is the endpoint's handshake count when the request was sent: a handshake
+/// made since then belongs to this request.
+pub fn failure(
+    error: &reqwest::Error,
+    endpoint: &Endpoint,
+    tls: Option<&TlsClient>,
+    handshakes_before: u64,
+) -> Failure {
     let host = endpoint.url.host_str().unwrap_or_default();
     let port = endpoint.url.port_or_known_default().unwrap_or_default();
-    if let (Some(tls_error), Some(tls)) = (rustls_error(error), tls) {
-        return tls_failure(tls_error, endpoint, tls, &tls.handshakes.last());
+    if let Some(tls) = tls {
+        let handshake = tls.handshakes.last();
+        if let Some(tls_error) = rustls_error(error) {
+            return tls_failure(tls_error, endpoint, tls, &handshake);
+        }
+        // In TLS 1.3 the server judges the client certificate after the client has finished its
+        // handshake: its verdict arrives as a closed connection or an alert that tokio-rustls
+        // turns into text. What the handshake recorded still says what happened.
+        if handshake.number != handshakes_before
+            && handshake.client_cert_requested
+            && let Some(failure) = client_certificate_failure(&handshake, tls)
+        {
+            return failure;
+        }
     }
     if error.is_timeout() {
         return Failure::new("the request timed out")
@@ -181,7 +206,7 @@ fn tls_failure(
         }
         E::InvalidCertificate(CertificateError::NotValidForNameContext { expected, presented }) => {
             Failure::new(format!("the server's certificate is not valid for the name {}", expected.to_str()))
-                .detail(format!("it names: {}", if presented.is_empty() { "nothing".to_owned() } else { presented.join(", ") }))
+                .detail(format!("it names: {}", names_of(chain.first(), presented)))
                 .detail(format!("asked for: {}", expected.to_str()))
                 .help("use a URL with one of its names, or set `server_name`; `verify_hostname = false` skips this check (for tests only)")
         }
@@ -209,11 +234,11 @@ fn tls_failure(
         E::AlertReceived(alert) if handshake.client_cert_requested && !handshake.client_cert_sent && identity.is_none() => {
             Failure::new("the server asked for a client certificate and none is configured")
                 .detail(format!("the server ended the handshake with: {alert:?}"))
-                .help("add `key = { cert_file = \"client.crt\", key_file = \"client.key\" }` (or a PKCS#12 `key = { path, password }`) to `secure_socket`")
+                .help(ADD_KEY_HELP)
         }
         E::AlertReceived(AlertDescription::CertificateRequired) => match identity {
             None => Failure::new("the server asked for a client certificate and none is configured")
-                .help("add `key = { cert_file = \"client.crt\", key_file = \"client.key\" }` (or a PKCS#12 `key = { path, password }`) to `secure_socket`"),
+                .help(ADD_KEY_HELP),
             Some(leaf) => Failure::new(format!("the server requires a client certificate and {} could not be sent", leaf.subject))
                 .detail(format!("its key is {}, which the server does not accept for signatures", leaf.key_type)),
         },
@@ -252,18 +277,57 @@ fn tls_failure(
     }
 }
 
+/// The names a certificate is valid for, read from it; rustls' own list is the fallback.
+fn names_of(leaf: Option<&CertInfo>, presented: &[String]) -> String {
+    let names = leaf.map_or_else(|| presented.to_vec(), |leaf| leaf.names.clone());
+    if names.is_empty() {
+        "no DNS name or IP address".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
 fn unix(time: &rustls::pki_types::UnixTime) -> i64 {
     i64::try_from(time.as_secs()).unwrap_or(i64::MAX)
 }
+
+/// The server asked for a client certificate, then ended the connection.
+fn client_certificate_failure(handshake: &Handshake, tls: &TlsClient) -> Option<Failure> {
+    let identity = tls.identity.as_ref().map(|i| &i.leaf);
+    match (handshake.client_cert_sent, identity) {
+        (false, None) => Some(
+            Failure::new("the server asked for a client certificate and none is configured")
+                .detail("the server ended the connection after the handshake")
+                .help(ADD_KEY_HELP),
+        ),
+        (true, Some(leaf)) => Some(
+            Failure::new(format!("the server refused the client certificate {}", leaf.subject))
+                .detail("the server ended the connection after the handshake")
+                .detail(format!("client certificate: {}", describe(leaf)))
+                .help(format!("the server must trust {}; check its client CA list, and the certificate's dates and key usage", leaf.issuer)),
+        ),
+        (false, Some(leaf)) => Some(
+            Failure::new(format!("the server asked for a client certificate and {} could not be sent", leaf.subject))
+                .detail(format!("its key is {}, which the server does not accept for signatures", leaf.key_type)),
+        ),
+        (true, None) => None,
+    }
+}
+
+const ADD_KEY_HELP: &str = "add `key = { cert_file = \"client.crt\", key_file = \"client.key\" }` (or a PKCS#12 `key = { path, password }`) to `secure_socket`";
 
 /// When a server answers 400 after asking for a client certificate that was not sent (nginx's
 /// "No required SSL certificate was sent"), the status says less than the handshake did.
 pub fn missing_client_certificate(status: u16, tls: Option<&TlsClient>) -> Option<Failure> {
     let tls = tls?;
     let handshake = tls.handshakes.last();
-    (status == 400 && handshake.client_cert_requested && !handshake.client_cert_sent && tls.identity.is_none()).then(|| {
+    (status == 400
+        && handshake.client_cert_requested
+        && !handshake.client_cert_sent
+        && tls.identity.is_none())
+    .then(|| {
         Failure::new("the server asked for a client certificate and none is configured")
             .detail("it answered 400 Bad Request instead of ending the handshake, as nginx does")
-            .help("add `key = { cert_file = \"client.crt\", key_file = \"client.key\" }` (or a PKCS#12 `key = { path, password }`) to `secure_socket`")
+            .help(ADD_KEY_HELP)
     })
 }

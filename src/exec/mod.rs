@@ -141,12 +141,13 @@ async fn run_request(
     for (name, value) in &prepared.headers_shown {
         debug!(request = %request.name, header = %name, value = %value, "  > {name}: {value}");
     }
+    let handshakes_before = target.tls.map_or(0, |tls| tls.handshakes.last().number);
     let started = Instant::now();
     let response = match prepared.builder.send().await {
         Ok(response) => response,
         Err(error) => {
             report.duration_ms = millis(started.elapsed());
-            let failure = explain::failure(&error, target.endpoint, target.tls);
+            let failure = explain::failure(&error, target.endpoint, target.tls, handshakes_before);
             error!(
                 request = %report.name,
                 method = %report.method,

@@ -26,6 +26,8 @@ pub struct Handshake {
     pub client_cert_requested: bool,
     /// A client certificate was sent in answer.
     pub client_cert_sent: bool,
+    /// How many handshakes presented a certificate so far: tells a new handshake from an old.
+    pub number: u64,
     request_since_presented: bool,
 }
 
@@ -49,6 +51,7 @@ impl Handshakes {
                 h.client_cert_sent = false;
             }
             h.request_since_presented = false;
+            h.number += 1;
         });
     }
 
