@@ -138,7 +138,14 @@ async fn run_request(
         Err(send::PrepareError::Invalid(message)) => return broken(report, message),
     };
     report.url = prepared.url_shown.clone();
-    for (name, value) in &prepared.headers_shown {
+    // The endpoint's headers (resolved when the suite loaded), unless the request replaces them.
+    let endpoint_headers = target
+        .endpoint
+        .headers
+        .iter()
+        .filter(|h| !request.headers.iter().any(|r| r.name == h.name))
+        .map(|h| (h.name.to_string(), h.value.shown()));
+    for (name, value) in endpoint_headers.chain(prepared.headers_shown.iter().cloned()) {
         debug!(request = %request.name, header = %name, value = %value, "  > {name}: {value}");
     }
     let handshakes_before = target.tls.map_or(0, |tls| tls.handshakes.last().number);
