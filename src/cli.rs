@@ -77,6 +77,20 @@ pub struct RunArgs {
     /// Only warnings and errors in the logs.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Run only the requests with this name (repeatable). A request that uses the capture of
+    /// one left out fails.
+    #[arg(long, value_name = "NAME")]
+    pub only: Vec<String>,
+    /// Stop at the first request that does not pass.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Files to run at once; each file's requests still run in order, and the output stays in
+    /// input order.
+    #[arg(long, short = 'j', default_value_t = 1, value_name = "N")]
+    pub jobs: usize,
+    /// Write a report: junit=PATH (JUnit XML) or json=PATH (the whole run). Repeatable.
+    #[arg(long, value_name = "KIND=PATH", value_parser = crate::report::files::ReportFile::parse)]
+    pub report: Vec<crate::report::files::ReportFile>,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,10 @@ pub enum Error {
     Client(crate::client::ClientError),
     /// `runner serve` could not start.
     Serve(crate::serve::ServeError),
+    /// A command-line value names nothing: the message and a help line.
+    Usage(String, String),
+    /// A report file could not be written.
+    Report(String),
     /// `runner demo` could not run, or a suite of it failed.
     Demo(String),
     /// The async runtime could not start.
@@ -36,6 +40,8 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
             Self::Load(_)
+            | Self::Usage(..)
+            | Self::Report(_)
             | Self::Client(_)
             | Self::Serve(_)
             | Self::Runtime(_)
@@ -59,7 +65,8 @@ impl fmt::Display for Error {
             }
             Self::Client(error) => error.fmt(f),
             Self::Serve(error) => error.fmt(f),
-            Self::Demo(message) => writeln!(f, "error: {message}"),
+            Self::Demo(message) | Self::Report(message) => writeln!(f, "error: {message}"),
+            Self::Usage(message, help) => writeln!(f, "error: {message}\n  = help: {help}"),
             Self::Runtime(error) => writeln!(f, "error: cannot start: {}", io_reason(error)),
             Self::Output(error) => {
                 writeln!(f, "error: cannot write the output: {}", io_reason(error))

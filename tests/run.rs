@@ -311,7 +311,11 @@ fn tls_failures_explain_themselves() {
         let expected = expected
             .replace("{port}", &port.to_string())
             .replace("{now}", &now);
-        if outcome.code != 3 || outcome.stderr != expected {
+        if outcome.code != 3
+            || outcome
+                .logs_before_summary("1 file, 1 request: 0 passed, 0 failed, 1 could not complete")
+                != expected
+        {
             failures.push(format!(
                 "exit {}\n--- got\n{}--- want\n{expected}",
                 outcome.code, outcome.stderr
@@ -410,7 +414,7 @@ fn a_refused_connection_is_named() {
     let outcome = run(runner(&dir, &["run", "suite.toml"]));
     assert_eq!(outcome.code, 3);
     assert_eq!(
-        outcome.stderr,
+        outcome.logs_before_summary("1 file, 1 request: 0 passed, 0 failed, 1 could not complete"),
         format!(
             "error: ping: GET http://127.0.0.1:{port}/get: could not connect to 127.0.0.1:{port}: Connection refused\n  = help: check that the server runs and listens there, and the URL's host and port\n"
         )

@@ -41,3 +41,20 @@ pub fn run(mut command: Command) -> Run {
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
     run(runner(dir, args))
 }
+
+impl Run {
+    /// stderr without its last line, the run's summary, which must be there and say `counts`
+    /// ("1 file, 1 request: 0 passed, 0 failed, 1 could not complete").
+    pub fn logs_before_summary(&self, counts: &str) -> &str {
+        let body = self.stderr.strip_suffix('\n').unwrap_or(&self.stderr);
+        let (logs, summary) = body.rsplit_once('\n').map_or(("", body), |(l, s)| (l, s));
+        let (said, time) = summary.split_once(", in ").unwrap_or((summary, ""));
+        assert_eq!(said, counts, "the summary line of:\n{}", self.stderr);
+        assert!(
+            time.ends_with(" s"),
+            "the summary line of:\n{}",
+            self.stderr
+        );
+        &self.stderr[..logs.len() + usize::from(!logs.is_empty())]
+    }
+}

@@ -22,6 +22,14 @@ pub struct Source {
 /// A byte range in a [`Source`].
 pub type Span = Range<usize>;
 
+impl Source {
+    /// `path:line:col` of a span's start.
+    pub fn location(&self, span: &Span) -> String {
+        let (line, col) = line_col(&self.text, span.start);
+        format!("{}:{line}:{col}", self.path.display())
+    }
+}
+
 /// Separates the message from the help text inside a `serde` error message, for errors raised by
 /// our own `Deserialize` impls: toml carries only a message string from them to us.
 pub(crate) const HELP_MARKER: &str = "\nhelp: ";
@@ -62,10 +70,7 @@ impl Diagnostic {
     /// `path:line:col` of the start of the span (or the bare path when there is no span).
     pub fn location(&self) -> String {
         match &self.span {
-            Some(span) => {
-                let (line, col) = line_col(&self.source.text, span.start);
-                format!("{}:{line}:{col}", self.source.path.display())
-            }
+            Some(span) => self.source.location(span),
             None => self.source.path.display().to_string(),
         }
     }

@@ -1,28 +1,38 @@
-//! The executor: runs a suite's requests in order, streams their bodies where they go, checks
-//! their status, logs a line per request and explains what failed.
+//! The executor: runs a suite's requests in order, with retries; streams their bodies where
+//! they go; checks expectations; keeps captures for the requests that follow; logs a line per
+//! request and explains what failed.
 
+mod capture;
+mod expect;
 pub mod explain;
 mod receive;
 mod send;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tracing::{debug, error, info, warn};
 
 use crate::client::EndpointClient;
-use crate::config::suite::{Endpoint, Request, StatusPattern};
-use crate::config::template::Captures;
+use crate::config::diagnostic::Source;
+use crate::config::duration;
+use crate::config::suite::{Endpoint, Request, Retry};
+use crate::config::template::{Captured, Captures};
 use crate::load::Loaded;
 use crate::report::payload::{OutputMode, Redactor};
-use crate::report::{Body, CertificateReport, ExpectationReport, RequestReport, TlsReport};
+use crate::report::{Body, CertificateReport, RequestReport, TlsReport};
 use crate::tls::TlsClient;
 use crate::tls::inspect::{CertInfo, format_time};
 
-/// How a run is shown.
-#[derive(Debug, Clone, Copy)]
+/// How a run goes and is shown.
+#[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub output: OutputMode,
+    /// `--only`: run just these requests (all when empty).
+    pub only: Vec<String>,
+    /// `--fail-fast`: stop at the first request that does not pass.
+    pub fail_fast: bool,
 }
 
 /// How a request ended, from best to worst.
@@ -42,12 +52,14 @@ pub struct Finished {
     pub verdict: Verdict,
 }
 
-/// Runs every request of a suite, in order.
+/// Runs the requests of a suite, in order. `stop` is shared by a run's suites for
+/// `--fail-fast`.
 pub async fn run_suite(
     loaded: &Loaded,
     clients: &[EndpointClient],
-    settings: Settings,
+    settings: &Settings,
     stdout: &mut (dyn Write + Send),
+    stop: &AtomicBool,
 ) -> Vec<Finished> {
     for (endpoint, tls) in loaded.suite.endpoints.iter().zip(&loaded.tls) {
         if tls.as_ref().is_some_and(|t| t.danger_accept_invalid_certs) {
@@ -62,6 +74,12 @@ pub async fn run_suite(
     let mut redactor = Redactor::default();
     let mut finished = Vec::new();
     for request in &loaded.suite.requests {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        if !settings.only.is_empty() && !settings.only.contains(&request.name) {
+            continue;
+        }
         let (Some(endpoint), Some(client), Some(tls)) = (
             loaded.suite.endpoints.get(request.endpoint),
             clients.get(request.endpoint),
@@ -74,6 +92,7 @@ pub async fn run_suite(
             endpoint,
             client,
             tls: tls.as_ref(),
+            source: &loaded.suite.source,
         };
         let done = run_request(
             &target,
@@ -84,17 +103,49 @@ pub async fn run_suite(
             stdout,
         )
         .await;
+        crate::report::progress::tick();
+        if settings.fail_fast && done.verdict != Verdict::Passed {
+            stop.store(true, Ordering::Relaxed);
+        }
         finished.push(done);
     }
     let _ = stdout.flush();
     finished
 }
 
-/// Where a request goes.
+/// Where a request goes, and the suite it comes from.
 struct Target<'a> {
     endpoint: &'a Endpoint,
     client: &'a EndpointClient,
     tls: Option<&'a TlsClient>,
+    source: &'a Source,
+}
+
+/// One attempt at a request.
+struct Attempt {
+    report: RequestReport,
+    verdict: Verdict,
+    /// Why it failed, explained, when it could not complete.
+    failure: Option<String>,
+    /// It failed before an answer arrived (connection, TLS, timeout): worth another try.
+    transient: bool,
+    captured: Vec<(String, Captured)>,
+}
+
+impl Attempt {
+    /// Why another attempt is due, if it is.
+    fn retry_reason(&self, retry: &Retry) -> Option<String> {
+        if self.transient {
+            return Some("it could not complete".to_owned());
+        }
+        match self.report.status {
+            Some(status) if retry.on_status.contains(&status) => Some(format!("status {status}")),
+            _ if retry.until_expect && self.verdict == Verdict::Failed => {
+                Some("its expectations do not hold yet".to_owned())
+            }
+            _ => None,
+        }
+    }
 }
 
 async fn run_request(
@@ -102,7 +153,7 @@ async fn run_request(
     request: &Request,
     captures: &mut Captures,
     redactor: &mut Redactor,
-    settings: Settings,
+    settings: &Settings,
     stdout: &mut (dyn Write + Send),
 ) -> Finished {
     for header in target.endpoint.headers.iter().chain(&request.headers) {
@@ -110,9 +161,145 @@ async fn run_request(
             redactor.add(secret);
         }
     }
-    for secret in request.path.secrets(captures) {
+    for secret in request
+        .path
+        .secrets(captures)
+        .chain(request.query.iter().flat_map(|(_, v)| v.secrets(captures)))
+    {
         redactor.add(secret);
     }
+    let retry = request.retry.clone().unwrap_or(Retry {
+        count: 0,
+        interval: Duration::ZERO,
+        backoff_factor: 1.0,
+        max_interval: None,
+        on_status: Vec::new(),
+        until_expect: false,
+    });
+    let mut wait = retry.interval;
+    let mut number = 1;
+    loop {
+        // With retries ahead, an attempt's payload waits until it is known to be the last.
+        let mut held = Vec::new();
+        let out: &mut (dyn Write + Send) = if retry.count > 0 {
+            &mut held
+        } else {
+            &mut *stdout
+        };
+        let mut attempt = attempt(target, request, captures, redactor, settings, out).await;
+        let reason = attempt.retry_reason(&retry);
+        if let (Some(reason), true) = (&reason, number <= retry.count) {
+            info!(
+                request = %request.name,
+                attempt = number,
+                reason = %reason,
+                wait_ms = wait.as_millis() as u64,
+                "{}: attempt {number} of {}: {reason}; next in {}",
+                request.name,
+                retry.count + 1,
+                duration::show(wait)
+            );
+            tokio::time::sleep(wait).await;
+            let next = wait.mul_f64(retry.backoff_factor);
+            wait = retry.max_interval.map_or(next, |max| next.min(max));
+            number += 1;
+            continue;
+        }
+        let _ = stdout.write_all(&held);
+        attempt.report.attempts = number;
+        for (name, captured) in attempt.captured.drain(..) {
+            if captured.secret {
+                redactor.add(&captured.value);
+            }
+            captures.insert(name, captured);
+        }
+        log_outcome(&attempt);
+        return Finished {
+            report: attempt.report,
+            verdict: attempt.verdict,
+        };
+    }
+}
+
+/// The log lines of a finished request: what it did, then what failed.
+fn log_outcome(attempt: &Attempt) {
+    let report = &attempt.report;
+    if let Some(status) = report.status {
+        let tls_words = report.tls.as_ref().map_or_else(String::new, |tls| {
+            format!(
+                ", {}, {}",
+                tls.version.as_deref().unwrap_or("TLS"),
+                if tls.client_certificate {
+                    "client certificate presented"
+                } else {
+                    "no client certificate"
+                }
+            )
+        });
+        let attempts = if report.attempts > 1 {
+            format!(" after {} attempts", report.attempts)
+        } else {
+            String::new()
+        };
+        info!(
+            request = %report.name,
+            method = %report.method,
+            url = %report.url,
+            status,
+            duration_ms = report.duration_ms,
+            attempts = report.attempts,
+            tls_version = report.tls.as_ref().and_then(|t| t.version.as_deref()).unwrap_or(""),
+            client_certificate = report.tls.as_ref().is_some_and(|t| t.client_certificate),
+            "{}: {} {} -> {} in {} ms{tls_words}{attempts}",
+            report.name,
+            report.method,
+            report.url,
+            http::StatusCode::from_u16(status).map_or_else(|_| status.to_string(), |s| s.to_string()),
+            report.duration_ms
+        );
+    }
+    if let Some(failure) = &attempt.failure {
+        let prefix = if report.status.is_some() {
+            String::new()
+        } else {
+            format!("{} {}: ", report.method, report.url)
+        };
+        error!(
+            request = %report.name,
+            method = %report.method,
+            url = %report.url,
+            attempts = report.attempts,
+            error = %failure,
+            "{}: {prefix}{failure}",
+            report.name
+        );
+        return;
+    }
+    for check in report.expectations.iter().filter(|c| !c.passed) {
+        error!(
+            request = %report.name,
+            expectation = %check.what,
+            location = %check.location,
+            expected = %check.expected,
+            actual = %check.actual,
+            "{}: {} expected {}, got {} ({})",
+            report.name,
+            check.what,
+            check.expected,
+            check.actual,
+            check.location
+        );
+    }
+}
+
+async fn attempt(
+    target: &Target<'_>,
+    request: &Request,
+    captures: &Captures,
+    redactor: &Redactor,
+    settings: &Settings,
+    stdout: &mut (dyn Write + Send),
+) -> Attempt {
     let mut report = RequestReport {
         name: request.name.clone(),
         endpoint: target.endpoint.name.clone(),
@@ -131,11 +318,13 @@ async fn run_request(
         Ok(prepared) => prepared,
         Err(send::PrepareError::MissingCapture(name)) => {
             let message = format!(
-                "`{{{{{name}}}}}` has no value: the request that captures it did not capture it"
+                "`{{{{{name}}}}}` has no value: the request that captures it failed or did not run"
             );
-            return broken(report, message);
+            return failed(report, Verdict::Failed, message, false);
         }
-        Err(send::PrepareError::Invalid(message)) => return broken(report, message),
+        Err(send::PrepareError::Invalid(message)) => {
+            return failed(report, Verdict::Broken, message, false);
+        }
     };
     report.url = prepared.url_shown.clone();
     // The endpoint's headers (resolved when the suite loaded), unless the request replaces them.
@@ -155,28 +344,13 @@ async fn run_request(
         Err(error) => {
             report.duration_ms = millis(started.elapsed());
             let failure = explain::failure(&error, target.endpoint, target.tls, handshakes_before);
-            error!(
-                request = %report.name,
-                method = %report.method,
-                url = %report.url,
-                error = %failure.summary,
-                "{}: {} {}: {}",
-                report.name,
-                report.method,
-                report.url,
-                failure.render()
-            );
-            report.error = Some(failure.render());
-            return Finished {
-                report,
-                verdict: Verdict::Broken,
-            };
+            return failed(report, Verdict::Broken, failure.render(), true);
         }
     };
-    let status = response.status();
-    report.status = Some(status.as_u16());
-    report.headers = response
-        .headers()
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    report.status = Some(status);
+    report.headers = headers
         .iter()
         .map(|(name, value)| {
             (
@@ -185,102 +359,81 @@ async fn run_request(
             )
         })
         .collect();
-    report.tls = target.tls.map(|tls| tls_report(tls, &response));
+    let leaf = target.tls.map(|tls| tls_report(tls, &response));
+    let (tls_report, leaf) = leaf.map_or((None, None), |(r, l)| (Some(r), l));
+    report.tls = tls_report;
     for (name, value) in &report.headers {
         debug!(request = %request.name, header = %name, value = %value, "  < {name}: {value}");
     }
-    if let Some(tls) = &report.tls {
-        for cert in &tls.server_certificate {
-            debug!(
-                request = %request.name,
-                subject = %cert.subject,
-                issuer = %cert.issuer,
-                not_after = %cert.not_after,
-                "  server certificate: {}, issued by {}, valid until {}",
-                cert.subject,
-                cert.issuer,
-                cert.not_after
-            );
-        }
-    }
-    let received = receive::receive(response, request, settings.output, stdout, redactor).await;
-    report.duration_ms = millis(started.elapsed());
-    let received = match received {
-        Ok(received) => received,
-        Err(message) => return broken(report, message),
-    };
-    report.body = received.body;
-
-    let status_check = check_status(request, status.as_u16());
-    let passed = status_check.passed;
-    report.expectations.push(status_check);
-    let tls_words = report.tls.as_ref().map_or_else(String::new, |tls| {
-        format!(
-            ", {}, {}",
-            tls.version.as_deref().unwrap_or("TLS"),
-            if tls.client_certificate {
-                "client certificate presented"
-            } else {
-                "no client certificate"
-            }
-        )
-    });
-    info!(
-        request = %report.name,
-        method = %report.method,
-        url = %report.url,
-        status = status.as_u16(),
-        duration_ms = report.duration_ms,
-        tls_version = report.tls.as_ref().and_then(|t| t.version.as_deref()).unwrap_or(""),
-        client_certificate = report.tls.as_ref().is_some_and(|t| t.client_certificate),
-        bytes = received.bytes,
-        "{}: {} {} -> {status} in {} ms{tls_words}",
-        report.name,
-        report.method,
-        report.url,
-        report.duration_ms
-    );
-    if passed {
-        return Finished {
-            report,
-            verdict: Verdict::Passed,
-        };
-    }
-    if let Some(failure) = explain::missing_client_certificate(status.as_u16(), target.tls) {
-        error!(request = %report.name, error = %failure.summary, "{}: {}", report.name, failure.render());
-        report.error = Some(failure.render());
-        return Finished {
-            report,
-            verdict: Verdict::Broken,
-        };
-    }
-    for check in report.expectations.iter().filter(|c| !c.passed) {
-        error!(
-            request = %report.name,
-            expectation = %check.what,
-            location = %check.location,
-            expected = %check.expected,
-            actual = %check.actual,
-            "{}: {} expected {}, got {} ({})",
-            report.name,
-            check.what,
-            check.expected,
-            check.actual,
-            check.location
+    for cert in report.tls.iter().flat_map(|t| &t.server_certificate) {
+        debug!(
+            request = %request.name,
+            subject = %cert.subject,
+            issuer = %cert.issuer,
+            not_after = %cert.not_after,
+            "  server certificate: {}, issued by {}, valid until {}",
+            cert.subject,
+            cert.issuer,
+            cert.not_after
         );
     }
-    Finished {
+    let received = receive::receive(response, request, settings.output, stdout, redactor).await;
+    let elapsed = started.elapsed();
+    report.duration_ms = millis(elapsed);
+    let received = match received {
+        Ok(received) => received,
+        Err(message) => return failed(report, Verdict::Broken, message, true),
+    };
+    report.body = received.body;
+    let facts = expect::Facts {
+        status,
+        headers: &headers,
+        body: received.kept.as_deref(),
+        duration: elapsed,
+        leaf: leaf.as_ref(),
+    };
+    report.expectations = expect::evaluate(request, &facts, captures, target.source);
+    let (captured, capture_failures) =
+        capture::take(request, &headers, received.kept.as_deref(), target.source);
+    report.expectations.extend(capture_failures);
+    for check in &mut report.expectations {
+        check.expected = redactor.redact(&check.expected);
+        check.actual = redactor.redact(&check.actual);
+    }
+    if report.expectations.iter().all(|c| c.passed) {
+        return Attempt {
+            report,
+            verdict: Verdict::Passed,
+            failure: None,
+            transient: false,
+            captured,
+        };
+    }
+    if let Some(failure) = explain::missing_client_certificate(status, target.tls) {
+        return failed(report, Verdict::Broken, failure.render(), false);
+    }
+    Attempt {
         report,
         verdict: Verdict::Failed,
+        failure: None,
+        transient: false,
+        captured: Vec::new(),
     }
 }
 
-fn broken(mut report: RequestReport, message: String) -> Finished {
-    error!(request = %report.name, error = %message, "{}: {message}", report.name);
-    report.error = Some(message);
-    Finished {
+fn failed(
+    mut report: RequestReport,
+    verdict: Verdict,
+    message: String,
+    transient: bool,
+) -> Attempt {
+    report.error = Some(message.clone());
+    Attempt {
         report,
-        verdict: Verdict::Broken,
+        verdict,
+        failure: Some(message),
+        transient,
+        captured: Vec::new(),
     }
 }
 
@@ -288,35 +441,8 @@ fn millis(elapsed: Duration) -> u64 {
     u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// The status expectation: the listed codes or classes, or below 400 when none is given.
-fn check_status(request: &Request, status: u16) -> ExpectationReport {
-    let (passed, expected, location) = match &request.expect.status {
-        None => (status < 400, "a status below 400".to_owned(), String::new()),
-        Some((patterns, _span)) => {
-            let passed = patterns.iter().any(|p| match p {
-                StatusPattern::Code(code) => *code == status,
-                StatusPattern::Class(class) => status / 100 == *class,
-            });
-            let shown: Vec<String> = patterns
-                .iter()
-                .map(|p| match p {
-                    StatusPattern::Code(code) => code.to_string(),
-                    StatusPattern::Class(class) => format!("{class}xx"),
-                })
-                .collect();
-            (passed, shown.join(" or "), String::new())
-        }
-    };
-    ExpectationReport {
-        what: "status".to_owned(),
-        location,
-        passed,
-        expected,
-        actual: status.to_string(),
-    }
-}
-
-fn tls_report(tls: &TlsClient, response: &reqwest::Response) -> TlsReport {
+/// The TLS session a response came over, and the server's leaf certificate.
+fn tls_report(tls: &TlsClient, response: &reqwest::Response) -> (TlsReport, Option<CertInfo>) {
     let info = response.extensions().get::<reqwest::tls::TlsInfo>();
     let version = info.and_then(reqwest::tls::TlsInfo::version).map(|v| {
         if v == reqwest::tls::Version::TLS_1_3 {
@@ -329,7 +455,7 @@ fn tls_report(tls: &TlsClient, response: &reqwest::Response) -> TlsReport {
         .to_owned()
     });
     let handshake = tls.handshakes.last();
-    let server_certificate = if handshake.presented.is_empty() {
+    let chain: Vec<CertInfo> = if handshake.presented.is_empty() {
         info.and_then(reqwest::tls::TlsInfo::peer_certificate)
             .and_then(|der| CertInfo::from_der(der).ok())
             .into_iter()
@@ -339,9 +465,10 @@ fn tls_report(tls: &TlsClient, response: &reqwest::Response) -> TlsReport {
             .presented
             .iter()
             .filter_map(|der| CertInfo::from_der(der).ok())
-            .collect::<Vec<_>>()
+            .collect()
     };
-    TlsReport {
+    let leaf = chain.first().cloned();
+    let report = TlsReport {
         version,
         alpn: Some(
             if response.version() == http::Version::HTTP_2 {
@@ -352,7 +479,7 @@ fn tls_report(tls: &TlsClient, response: &reqwest::Response) -> TlsReport {
             .to_owned(),
         ),
         client_certificate: handshake.client_cert_sent,
-        server_certificate: server_certificate
+        server_certificate: chain
             .into_iter()
             .map(|c| CertificateReport {
                 subject: c.subject,
@@ -360,5 +487,6 @@ fn tls_report(tls: &TlsClient, response: &reqwest::Response) -> TlsReport {
                 not_after: format_time(c.not_after),
             })
             .collect(),
-    }
+    };
+    (report, leaf)
 }

@@ -16,9 +16,7 @@ pub struct Received {
     /// For `--output json` and reports.
     pub body: Body,
     /// The whole body, when kept.
-    #[allow(dead_code, reason = "expectations and captures on the body read it")]
     pub kept: Option<Vec<u8>>,
-    pub bytes: u64,
 }
 
 /// Whether the request's expectations or captures read the body.
@@ -130,7 +128,7 @@ pub async fn receive(
         }
         (_, Some(_), BodyKind::Binary) => Body::Elsewhere { bytes, file: None },
     };
-    Ok(Received { body, kept, bytes })
+    Ok(Received { body, kept })
 }
 
 fn body_error(error: &reqwest::Error) -> String {

@@ -31,7 +31,7 @@ pub fn init(format: LogFormat, verbosity: i8) {
         .unwrap_or_else(|_| EnvFilter::new(format!("warn,runner={level}")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| LogWriter(Vec::new()))
         .with_ansi(false);
     // A second initialisation (tests calling `run` twice in one process) keeps the first.
     let _ = match format {
@@ -44,6 +44,37 @@ pub fn init(format: LogFormat, verbosity: i8) {
             .with_target(false)
             .try_init(),
     };
+}
+
+tokio::task_local! {
+    /// Where a suite's log lines go while suites run in parallel: they are shown in input order
+    /// once the suite is done.
+    pub static HELD: std::cell::RefCell<Vec<u8>>;
+}
+
+/// One event's text: held for its suite when suites run in parallel, else written to stderr
+/// (above the progress bar, if there is one) when the event is complete.
+struct LogWriter(Vec<u8>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for LogWriter {
+    fn drop(&mut self) {
+        let text = std::mem::take(&mut self.0);
+        let held = HELD.try_with(|held| held.borrow_mut().extend_from_slice(&text));
+        if held.is_err() {
+            super::progress::write_stderr(&text);
+        }
+    }
 }
 
 /// The message alone, after `error: ` or `warning: `: the fields are in it already.

@@ -1,8 +1,10 @@
 //! Reporting: what a request did, as payloads on stdout (`--output pretty|json|none`) and log
 //! events on stderr.
 
+pub mod files;
 pub mod logging;
 pub mod payload;
+pub mod progress;
 
 use serde::Serialize;
 

@@ -4,9 +4,10 @@
 use std::io::{self, IsTerminal, Write};
 
 /// `--output`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum OutputMode {
     /// Response bodies: JSON pretty-printed, text as it is.
+    #[default]
     Pretty,
     /// One JSON object per request: name, status, headers, body, timing, TLS, expectations.
     Json,

@@ -1,0 +1,70 @@
+//! Captures: values taken from a response (JSONPath on the body, or a header) for the requests
+//! that follow. A capture that finds nothing fails its request.
+
+use http::HeaderMap;
+use serde_json::Value as Json;
+
+use crate::config::diagnostic::Source;
+use crate::config::suite::{CaptureFrom, Request};
+use crate::config::template::Captured;
+use crate::report::ExpectationReport;
+
+/// Takes every capture of a request: the values found, and a failed report for each that found
+/// nothing.
+pub fn take(
+    request: &Request,
+    headers: &HeaderMap,
+    body: Option<&[u8]>,
+    source: &Source,
+) -> (Vec<(String, Captured)>, Vec<ExpectationReport>) {
+    let document = body.and_then(|b| serde_json::from_slice::<Json>(b).ok());
+    let mut found = Vec::new();
+    let mut failed = Vec::new();
+    for capture in &request.captures {
+        let (value, wanted) = match &capture.from {
+            CaptureFrom::Json(query) => {
+                let value =
+                    document
+                        .as_ref()
+                        .and_then(|d| match query.path.query(d).all().as_slice() {
+                            [] => None,
+                            [Json::String(text)] => Some(text.clone()),
+                            [one] => Some(one.to_string()),
+                            many => Some(
+                                Json::Array(many.iter().map(|n| (*n).clone()).collect())
+                                    .to_string(),
+                            ),
+                        });
+                (value, format!("a value at {} in the JSON body", query.text))
+            }
+            CaptureFrom::Header(name) => (
+                headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+                format!("a `{name}` header"),
+            ),
+        };
+        match value {
+            Some(value) => found.push((
+                capture.name.clone(),
+                Captured {
+                    value,
+                    secret: capture.secret,
+                },
+            )),
+            None => failed.push(ExpectationReport {
+                what: format!("capture {}", capture.name),
+                location: source.location(&capture.span),
+                passed: false,
+                expected: wanted,
+                actual: if document.is_none() && matches!(capture.from, CaptureFrom::Json(_)) {
+                    "a body that is not JSON".to_owned()
+                } else {
+                    "nothing".to_owned()
+                },
+            }),
+        }
+    }
+    (found, failed)
+}
