@@ -90,6 +90,17 @@ configs/mtls.toml: ok, 1 endpoint, 1 request
       key: RSA 2048, expires 2126-11-04 05:49:11 UTC
     protocol: TLSv1.2, TLSv1.3
   request \"who am I\": GET api /anything
+configs/smoke.toml: ok, 1 endpoint, 3 requests
+  endpoint api: https://localhost:8443 (HTTP auto)
+    trust: certs/ca.crt (1 certificate)
+    identity: certs/client.crt with key certs/client.key
+      subject: O=runner demo, CN=demo-client
+      issuer: O=runner demo, CN=runner demo CA
+      key: RSA 2048, expires 2126-11-04 05:49:11 UTC
+    protocol: TLSv1.2, TLSv1.3
+  request \"health\": GET api /flaky/2
+  request \"login\": POST api /anything/login
+  request \"profile\": GET api /anything/profile
 configs/truststore.toml: ok, 1 endpoint, 1 request
   endpoint api: https://localhost:8443 (HTTP auto)
     trust: PKCS#12 truststore certs/truststore.p12 (1 certificate)

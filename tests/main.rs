@@ -12,6 +12,7 @@ mod pki;
 mod run;
 mod schema;
 mod server;
+mod suites;
 mod support;
 mod tls;
 mod tls_errors;

@@ -335,19 +335,23 @@ fn backticked(text: &str) -> Vec<&str> {
     text.split('`').skip(1).step_by(2).collect()
 }
 
-/// The candidate closest to `word`, if it is close enough to be what was meant.
+/// The candidate closest to `word`, if it is close enough to be what was meant: a letter or
+/// two off (a swap counts as one), or alike by Jaro-Winkler.
 pub(crate) fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let word = word.to_lowercase();
     candidates
         .iter()
         .map(|c| {
-            (
-                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
-                *c,
-            )
+            let candidate = c.to_lowercase();
+            let edits = strsim::damerau_levenshtein(&word, &candidate);
+            let length = word.chars().count();
+            let close = (length >= 3 && edits <= (length / 3).max(1))
+                || strsim::jaro_winkler(&word, &candidate) >= 0.8;
+            (close, edits, *c)
         })
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+        .filter(|(close, _, _)| *close)
+        .min_by_key(|(_, edits, _)| *edits)
+        .map(|(_, _, c)| c)
 }
 
 /// `a`, `b` or `c`

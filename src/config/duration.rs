@@ -41,8 +41,16 @@ fn check(duration: Duration, positive: bool) -> Result<Duration, DurationError> 
     }
 }
 
-/// A duration as a person writes it: "250ms", "10s", "2m 30s", "30d".
+/// A duration as a person writes it: "250ms", "10s", "2m30s", "30d".
 pub fn show(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if duration.subsec_nanos() == 0 && seconds > 0 {
+        for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
+            if seconds.is_multiple_of(size) {
+                return format!("{}{unit}", seconds / size);
+            }
+        }
+    }
     humantime::format_duration(duration)
         .to_string()
         .replace(' ', "")
@@ -62,6 +70,14 @@ mod tests {
         );
         assert_eq!(parse_text("1.5", true), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_seconds(3.0, true), Ok(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn shows_durations_in_their_largest_whole_unit() {
+        assert_eq!(show(Duration::from_secs(40_000 * 86_400)), "40000d");
+        assert_eq!(show(Duration::from_secs(7_200)), "2h");
+        assert_eq!(show(Duration::from_millis(250)), "250ms");
+        assert_eq!(show(Duration::from_secs(150)), "2m30s");
     }
 
     #[test]

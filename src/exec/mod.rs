@@ -141,7 +141,11 @@ impl Attempt {
         match self.report.status {
             Some(status) if retry.on_status.contains(&status) => Some(format!("status {status}")),
             _ if retry.until_expect && self.verdict == Verdict::Failed => {
-                Some("its expectations do not hold yet".to_owned())
+                let first = self.report.expectations.iter().find(|c| !c.passed);
+                Some(first.map_or_else(
+                    || "its expectations do not hold yet".to_owned(),
+                    |c| format!("{} expected {}, got {}", c.what, c.expected, c.actual),
+                ))
             }
             _ => None,
         }
@@ -384,7 +388,6 @@ async fn attempt(
         Ok(received) => received,
         Err(message) => return failed(report, Verdict::Broken, message, true),
     };
-    report.body = received.body;
     let facts = expect::Facts {
         status,
         headers: &headers,
@@ -396,10 +399,19 @@ async fn attempt(
     let (captured, capture_failures) =
         capture::take(request, &headers, received.kept.as_deref(), target.source);
     report.expectations.extend(capture_failures);
+    // The secrets this request captured are hidden in its own output too.
+    let mut redactor = redactor.clone();
+    for (_, value) in captured.iter().filter(|(_, c)| c.secret) {
+        redactor.add(&value.value);
+    }
     for check in &mut report.expectations {
         check.expected = redactor.redact(&check.expected);
         check.actual = redactor.redact(&check.actual);
     }
+    report.body = match receive::present(&received, request, stdout, &redactor) {
+        Ok(body) => body,
+        Err(message) => return failed(report, Verdict::Broken, message, false),
+    };
     if report.expectations.iter().all(|c| c.passed) {
         return Attempt {
             report,
