@@ -8,6 +8,7 @@
 
 mod check;
 mod fuzz;
+mod interop;
 mod pki;
 mod run;
 mod schema;

@@ -224,6 +224,16 @@ fn tls_failure(
                 .help("check the clocks of this machine and of the server")
         }
         E::InvalidCertificate(CertificateError::Expired) => Failure::new("the server's certificate has expired"),
+        // A self-signed certificate that nothing trusts: webpki words it as a CA used as an end
+        // entity, or an unknown issuer; the certificate itself says what it is.
+        E::InvalidCertificate(_) if chain.len() == 1 && chain.first().is_some_and(|c| c.subject == c.issuer) => {
+            let leaf = chain.first().map(describe).unwrap_or_default();
+            let mut failure = Failure::new("the server's certificate is self-signed and not trusted").detail(format!("the server presented: {leaf}"));
+            for line in trusted_lines(tls) {
+                failure = failure.detail(line);
+            }
+            failure.help("pin it: put the server's own certificate in `cert` (its file, or `openssl s_client -showcerts` output)")
+        }
         E::InvalidCertificate(other) => {
             let mut failure = Failure::new(format!("the server's certificate was refused: {other:?}"));
             for line in chain_lines {
@@ -316,18 +326,44 @@ fn client_certificate_failure(handshake: &Handshake, tls: &TlsClient) -> Option<
 
 const ADD_KEY_HELP: &str = "add `key = { cert_file = \"client.crt\", key_file = \"client.key\" }` (or a PKCS#12 `key = { path, password }`) to `secure_socket`";
 
-/// When a server answers 400 after asking for a client certificate that was not sent (nginx's
-/// "No required SSL certificate was sent"), the status says less than the handshake did.
-pub fn missing_client_certificate(status: u16, tls: Option<&TlsClient>) -> Option<Failure> {
+/// nginx's page for a client certificate it could not verify. nginx ends such a handshake
+/// well and answers 400 with this text: the page is the only sign of what happened.
+const NGINX_CERTIFICATE_ERROR: &str = "The SSL certificate error";
+
+/// A 400 answer after the server asked for a client certificate, as nginx gives instead of
+/// ending the handshake: no certificate configured (told by the handshake alone), or one sent
+/// and not accepted (told by nginx's page).
+pub fn refused_client_certificate(
+    status: u16,
+    body: Option<&[u8]>,
+    tls: Option<&TlsClient>,
+) -> Option<Failure> {
     let tls = tls?;
+    // The handshake of the connection the answer came on.
     let handshake = tls.handshakes.last();
-    (status == 400
-        && handshake.client_cert_requested
-        && !handshake.client_cert_sent
-        && tls.identity.is_none())
-    .then(|| {
-        Failure::new("the server asked for a client certificate and none is configured")
-            .detail("it answered 400 Bad Request instead of ending the handshake, as nginx does")
-            .help(ADD_KEY_HELP)
-    })
+    if status != 400 || !handshake.client_cert_requested {
+        return None;
+    }
+    match (&tls.identity, handshake.client_cert_sent) {
+        (None, false) => Some(
+            Failure::new("the server asked for a client certificate and none is configured")
+                .detail(
+                    "it answered 400 Bad Request instead of ending the handshake, as nginx does",
+                )
+                .help(ADD_KEY_HELP),
+        ),
+        (Some(identity), true)
+            if body
+                .is_some_and(|b| String::from_utf8_lossy(b).contains(NGINX_CERTIFICATE_ERROR)) =>
+        {
+            let leaf = &identity.leaf;
+            Some(
+                Failure::new(format!("the server refused the client certificate {}", leaf.subject))
+                    .detail("it answered 400 Bad Request: nginx does so when it cannot verify a client certificate")
+                    .detail(format!("client certificate: {}", describe(leaf)))
+                    .help(format!("the server must trust {}; check its client CA list, and the certificate's dates and key usage", leaf.issuer)),
+            )
+        }
+        _ => None,
+    }
 }

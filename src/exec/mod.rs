@@ -381,7 +381,14 @@ async fn attempt(
             cert.not_after
         );
     }
-    let received = receive::receive(response, request, settings.output, stdout, redactor).await;
+    // A 400 after a client-certificate request may be nginx refusing the certificate: its page
+    // tells, so the body is kept.
+    let keep = status == 400
+        && target
+            .tls
+            .is_some_and(|tls| tls.handshakes.last().client_cert_requested);
+    let received =
+        receive::receive(response, request, settings.output, stdout, redactor, keep).await;
     let elapsed = started.elapsed();
     report.duration_ms = millis(elapsed);
     let received = match received {
@@ -421,7 +428,9 @@ async fn attempt(
             captured,
         };
     }
-    if let Some(failure) = explain::missing_client_certificate(status, target.tls) {
+    if let Some(failure) =
+        explain::refused_client_certificate(status, received.kept.as_deref(), target.tls)
+    {
         return failed(report, Verdict::Broken, failure.render(), false);
     }
     Attempt {

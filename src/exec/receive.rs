@@ -38,6 +38,7 @@ pub async fn receive(
     mode: OutputMode,
     stdout: &mut (dyn Write + Send),
     redactor: &Redactor,
+    keep_anyway: bool,
 ) -> Result<Received, String> {
     let content_type = response
         .headers()
@@ -55,7 +56,8 @@ pub async fn receive(
     let stream = to_stdout
         && !print_whole
         && !(kind == BodyKind::Binary && std::io::IsTerminal::is_terminal(&std::io::stdout()));
-    let keep = body_is_read(request)
+    let keep = keep_anyway
+        || body_is_read(request)
         || print_whole
         || (matches!(request.output, Output::Stdout) && mode == OutputMode::Json);
     let mut file = match &request.output {

@@ -1,0 +1,515 @@
+//! Interop: the runner against nginx (OpenSSL), with certificates, keys and keystores made by
+//! openssl and keytool (`tests/fixtures/make.sh`). One nginx, one server block per scenario on
+//! ports of its own, stopped when the test ends, also when it fails.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{Run, root, run, runner};
+
+/// The fixtures' password (see make.sh).
+const PASSWORD: &str = "fixture-pw";
+
+/// nginx's server blocks: name, certificate chain, key, and extra directives.
+const SCENARIOS: &[(&str, &str, &str, &str)] = &[
+    (
+        "main",
+        "server-chain.crt",
+        "server.key",
+        "ssl_client_certificate root.crt; ssl_verify_client optional; ssl_verify_depth 2;",
+    ),
+    (
+        "required",
+        "server-chain.crt",
+        "server.key",
+        "ssl_client_certificate root.crt; ssl_verify_client on; ssl_verify_depth 2;",
+    ),
+    (
+        "tls12",
+        "server-chain.crt",
+        "server.key",
+        "ssl_protocols TLSv1.2;",
+    ),
+    (
+        "tls13",
+        "server-chain.crt",
+        "server.key",
+        "ssl_protocols TLSv1.3;",
+    ),
+    ("wrong-name", "wrong-name-chain.crt", "wrong-name.key", ""),
+    ("expired", "expired-chain.crt", "expired.key", ""),
+    ("selfsigned", "selfsigned.crt", "selfsigned.key", ""),
+];
+
+/// A running nginx; dropping it stops it.
+struct Nginx {
+    child: Child,
+    ports: Vec<u16>,
+    dir: PathBuf,
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        // One process (master_process off): killing it stops everything it opened.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Nginx {
+    fn port(&self, scenario: &str) -> u16 {
+        let index = SCENARIOS
+            .iter()
+            .position(|s| s.0 == scenario)
+            .expect("a scenario");
+        self.ports[index]
+    }
+
+    fn start(fixtures: &Path) -> Self {
+        let dir = fixtures.join("nginx");
+        fs::create_dir_all(dir.join("tmp")).expect("writable");
+        // Free ports: bound by the OS, then handed to nginx.
+        let ports: Vec<u16> = SCENARIOS
+            .iter()
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("a port"))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|l| l.local_addr().expect("an address").port())
+            .collect();
+        let mut servers = String::new();
+        for ((name, chain, key, extra), port) in SCENARIOS.iter().zip(&ports) {
+            let _ = write!(
+                servers,
+                r#"
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {fx}/{chain};
+        ssl_certificate_key {fx}/{key};
+        {extra}
+        location / {{
+            return 200 '{{"scenario":"{name}","verify":"$ssl_client_verify","subject":"$ssl_client_s_dn","protocol":"$ssl_protocol","cipher":"$ssl_cipher"}}\n';
+        }}
+    }}"#,
+                fx = fixtures.display(),
+                extra = extra.replace("root.crt", &format!("{}/root.crt", fixtures.display())),
+            );
+        }
+        let tmp = dir.join("tmp").display().to_string();
+        let conf = format!(
+            "master_process off;\ndaemon off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log warn;\nevents {{ worker_connections 64; }}\nhttp {{\n    access_log off;\n    default_type application/json;\n    client_body_temp_path {tmp}/body;\n    proxy_temp_path {tmp}/proxy;\n    fastcgi_temp_path {tmp}/fastcgi;\n    scgi_temp_path {tmp}/scgi;\n    uwsgi_temp_path {tmp}/uwsgi;\n{servers}\n}}\n",
+            dir = dir.display()
+        );
+        fs::write(dir.join("nginx.conf"), conf).expect("writable");
+        let child = Command::new("nginx")
+            .arg("-p")
+            .arg(&dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("nginx starts (.ci/run installs it: apt-get install nginx-light)");
+        let nginx = Self { child, ports, dir };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        for port in &nginx.ports {
+            while TcpStream::connect(("127.0.0.1", *port)).is_err() {
+                assert!(
+                    Instant::now() < deadline,
+                    "nginx did not listen: {}",
+                    fs::read_to_string(nginx.dir.join("error.log")).unwrap_or_default()
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        nginx
+    }
+}
+
+/// Runs a one-request suite with this `secure_socket` against a scenario's port.
+fn probe(fixtures: &Path, nginx: &Nginx, scenario: &str, name: &str, socket: &str) -> Run {
+    let text = format!(
+        "[endpoints.nginx]\nurl = \"https://localhost:{}\"\n\n[endpoints.nginx.secure_socket]\n{socket}\n\n[[requests]]\nname = \"{name}\"\npath = \"/\"\n",
+        nginx.port(scenario)
+    );
+    let file = format!("{name}.toml");
+    fs::write(fixtures.join(&file), text).expect("writable");
+    let mut command = runner(fixtures, &["run", &file]);
+    command
+        .env_remove("SSL_CERT_DIR")
+        .env("SSL_CERT_FILE", fixtures.join("root.crt"));
+    run(command)
+}
+
+/// What nginx said it saw, from the payload.
+fn seen(outcome: &Run) -> serde_json::Value {
+    serde_json::from_str(&outcome.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+#[test]
+fn the_tls_matrix_against_nginx() {
+    let fixtures = root().join("target/test-tmp/interop");
+    let _ = fs::remove_dir_all(&fixtures);
+    let made = Command::new("bash")
+        .arg(root().join("tests/fixtures/make.sh"))
+        .arg(&fixtures)
+        .output()
+        .expect("bash runs");
+    assert!(
+        made.status.success(),
+        "make.sh failed:\n{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let nginx = Nginx::start(&fixtures);
+    let mut failures: Vec<String> = Vec::new();
+    let mut expect = |what: &str, ok: bool, outcome: &Run| {
+        if !ok {
+            failures.push(format!(
+                "{what}: exit {}\n--- stdout\n{}--- stderr\n{}",
+                outcome.code, outcome.stdout, outcome.stderr
+            ));
+        }
+    };
+
+    // Trust: every truststore form, against a server that sends its intermediate.
+    for (name, socket) in [
+        ("trust-root", "cert = \"root.crt\"".to_owned()),
+        ("trust-bundle", "cert = \"bundle.crt\"".to_owned()),
+        ("trust-system", "verify_hostname = true".to_owned()),
+        (
+            "trust-keytool",
+            format!("cert = {{ path = \"trust-keytool.p12\", password = \"{PASSWORD}\" }}"),
+        ),
+        (
+            "trust-openssl",
+            format!("cert = {{ path = \"trust-openssl.p12\", password = \"{PASSWORD}\" }}"),
+        ),
+    ] {
+        let outcome = probe(&fixtures, &nginx, "main", name, &socket);
+        expect(
+            name,
+            outcome.code == 0 && seen(&outcome)["verify"] == "NONE",
+            &outcome,
+        );
+    }
+
+    // Identities: every key form and keystore reaches nginx, which verifies it.
+    for (name, key, cn) in [
+        (
+            "id-pkcs8",
+            "{ cert_file = \"client-pkcs8.crt\", key_file = \"client-pkcs8.key\" }".to_owned(),
+            "client pkcs8",
+        ),
+        (
+            "id-pkcs1",
+            "{ cert_file = \"client-pkcs1.crt\", key_file = \"client-pkcs1.key\" }".to_owned(),
+            "client pkcs1",
+        ),
+        (
+            "id-sec1",
+            "{ cert_file = \"client-sec1.crt\", key_file = \"client-sec1.key\" }".to_owned(),
+            "client sec1",
+        ),
+        (
+            "id-encrypted",
+            format!(
+                "{{ cert_file = \"client-enc.crt\", key_file = \"client-enc.key\", key_password = \"{PASSWORD}\" }}"
+            ),
+            "client encrypted",
+        ),
+        (
+            "id-ed25519",
+            "{ cert_file = \"client-ed25519.crt\", key_file = \"client-ed25519.key\" }".to_owned(),
+            "client ed25519",
+        ),
+        (
+            "id-ec",
+            "{ cert_file = \"client-ec.crt\", key_file = \"client-ec.key\" }".to_owned(),
+            "client ec p384",
+        ),
+        (
+            "id-chain",
+            "{ cert_file = \"client-inter-chain.crt\", key_file = \"client-inter.key\" }"
+                .to_owned(),
+            "client of the intermediate",
+        ),
+        (
+            "id-p12-openssl",
+            format!("{{ path = \"client-openssl.p12\", password = \"{PASSWORD}\" }}"),
+            "client pkcs8",
+        ),
+        (
+            "id-p12-legacy",
+            format!("{{ path = \"client-legacy.p12\", password = \"{PASSWORD}\" }}"),
+            "client pkcs8",
+        ),
+        (
+            "id-p12-keytool",
+            format!("{{ path = \"client-keytool.p12\", password = \"{PASSWORD}\" }}"),
+            "client pkcs8",
+        ),
+    ] {
+        let outcome = probe(
+            &fixtures,
+            &nginx,
+            "required",
+            name,
+            &format!("cert = \"root.crt\"\nkey = {key}"),
+        );
+        let payload = seen(&outcome);
+        let ok = outcome.code == 0
+            && payload["verify"] == "SUCCESS"
+            && payload["subject"] == format!("CN={cn},O=runner interop").as_str()
+            && outcome.stderr.contains("client certificate presented");
+        expect(name, ok, &outcome);
+    }
+
+    // Protocol versions and cipher suites as nginx negotiates them.
+    let outcome = probe(
+        &fixtures,
+        &nginx,
+        "tls12",
+        "tls12-ok",
+        "cert = \"root.crt\"\nprotocol = { versions = [\"TLSv1.2\"] }",
+    );
+    expect(
+        "tls12-ok",
+        outcome.code == 0 && seen(&outcome)["protocol"] == "TLSv1.2",
+        &outcome,
+    );
+    let outcome = probe(
+        &fixtures,
+        &nginx,
+        "tls13",
+        "tls13-ok",
+        "cert = \"root.crt\"",
+    );
+    expect(
+        "tls13-ok",
+        outcome.code == 0 && seen(&outcome)["protocol"] == "TLSv1.3",
+        &outcome,
+    );
+    let outcome = probe(
+        &fixtures,
+        &nginx,
+        "tls12",
+        "cipher",
+        "cert = \"root.crt\"\nprotocol = { versions = [\"TLSv1.2\"] }\nciphers = [\"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256\"]",
+    );
+    expect(
+        "cipher",
+        outcome.code == 0 && seen(&outcome)["cipher"] == "ECDHE-ECDSA-CHACHA20-POLY1305",
+        &outcome,
+    );
+
+    // Pinning the self-signed CA:TRUE server; loosening names and dates where asked.
+    let outcome = probe(
+        &fixtures,
+        &nginx,
+        "selfsigned",
+        "pinned",
+        "cert = \"selfsigned.crt\"",
+    );
+    expect("pinned", outcome.code == 0, &outcome);
+    let outcome = probe(
+        &fixtures,
+        &nginx,
+        "wrong-name",
+        "any-name",
+        "cert = \"root.crt\"\nverify_hostname = false",
+    );
+    expect("any-name", outcome.code == 0, &outcome);
+    let outcome = probe(&fixtures, &nginx, "expired", "unverified", "enable = false");
+    expect(
+        "unverified",
+        outcome.code == 0
+            && outcome
+                .stderr
+                .starts_with("warning: endpoint nginx: enable = false"),
+        &outcome,
+    );
+
+    // Failures, each with its whole message.
+    let failures_expected = failure_cases(&fixtures);
+    for (scenario, name, socket, message) in &failures_expected {
+        let outcome = probe(&fixtures, &nginx, scenario, name, socket);
+        let now = outcome
+            .stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("  now: "))
+            .unwrap_or_default();
+        let message = message
+            .replace("{port}", &nginx.port(scenario).to_string())
+            .replace("{now}", now);
+        let logs = outcome
+            .stderr
+            .rsplit_once("1 file, 1 request: ")
+            .map_or(outcome.stderr.as_str(), |(l, _)| l);
+        let logs = &without_timings(logs);
+        let ok = outcome.code == 3 && *logs == message;
+        expect(
+            &format!("{name}, which should say:\n{message}\n"),
+            ok,
+            &outcome,
+        );
+    }
+    drop(nginx);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// " in 34 ms" becomes " in N ms".
+fn without_timings(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(" in ") {
+        let after = &rest[at + 4..];
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        out.push_str(&rest[..at]);
+        if digits > 0 && after[digits..].starts_with(" ms") {
+            out.push_str(" in N ms");
+            rest = &after[digits + 3..];
+        } else {
+            out.push_str(" in ");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// (scenario, request name, `secure_socket`, the whole diagnostic) for each failure. Names and
+/// dates come from the fixtures, as openssl wrote them.
+fn failure_cases(fixtures: &Path) -> Vec<(&'static str, &'static str, String, String)> {
+    let info = |name: &str| {
+        use rustls::pki_types::pem::PemObject;
+        let pem = fs::read(fixtures.join(name)).expect("made");
+        let der = rustls::pki_types::CertificateDer::from_pem_slice(&pem).expect("PEM");
+        runner::tls::CertInfo::from_der(&der).expect("a certificate")
+    };
+    let described = |name: &str| {
+        let c = info(name);
+        format!(
+            "{} (issued by {}, valid until {})",
+            c.subject,
+            c.issuer,
+            runner::tls::inspect::format_time(c.not_after)
+        )
+    };
+    let (root, other_ca, other_client) = (
+        info("root.crt"),
+        info("other-ca.crt"),
+        info("client-other.crt"),
+    );
+    let add_key = "add `key = { cert_file = \"client.crt\", key_file = \"client.key\" }` (or a PKCS#12 `key = { path, password }`) to `secure_socket`";
+    vec![
+        (
+            "main",
+            "untrusted",
+            "cert = \"other-ca.crt\"".to_owned(),
+            format!(
+                "error: untrusted: GET https://localhost:{{port}}/: the server's certificate is not trusted: nothing trusted issued it
+  the server presented:
+    - {}
+    - {}
+  trusted: other-ca.crt (1 certificate)
+    - {}
+  = help: add the CA certificate of {} to `cert`, or pin the server's own certificate there
+",
+                described("server.crt"),
+                described("inter.crt"),
+                other_ca.subject,
+                root.subject
+            ),
+        ),
+        (
+            "required",
+            "no-identity",
+            "cert = \"root.crt\"".to_owned(),
+            format!(
+                "no-identity: GET https://localhost:{{port}}/ -> 400 Bad Request in N ms, TLSv1.2, no client certificate
+error: no-identity: the server asked for a client certificate and none is configured
+  it answered 400 Bad Request instead of ending the handshake, as nginx does
+  = help: {add_key}
+"
+            ),
+        ),
+        (
+            "required",
+            "foreign-identity",
+            "cert = \"root.crt\"\nkey = { cert_file = \"client-other.crt\", key_file = \"client-other.key\" }".to_owned(),
+            format!(
+                "foreign-identity: GET https://localhost:{{port}}/ -> 400 Bad Request in N ms, TLSv1.2, client certificate presented
+error: foreign-identity: the server refused the client certificate {}
+  it answered 400 Bad Request: nginx does so when it cannot verify a client certificate
+  client certificate: {}
+  = help: the server must trust {}; check its client CA list, and the certificate's dates and key usage
+",
+                other_client.subject,
+                described("client-other.crt"),
+                other_client.issuer
+            ),
+        ),
+        (
+            "tls12",
+            "too-new",
+            "cert = \"root.crt\"\nprotocol = { versions = [\"TLSv1.3\"] }".to_owned(),
+            "error: too-new: GET https://localhost:{port}/: no common TLS protocol version: the server refused the versions offered
+  runner offered: TLSv1.3
+  = help: widen `protocol.versions` (rustls speaks TLS 1.2 and 1.3), or update the server
+"
+            .to_owned(),
+        ),
+        (
+            "tls13",
+            "too-old",
+            "cert = \"root.crt\"\nprotocol = { versions = [\"TLSv1.2\"] }".to_owned(),
+            "error: too-old: GET https://localhost:{port}/: no common TLS protocol version: the server refused the versions offered
+  runner offered: TLSv1.2
+  = help: widen `protocol.versions` (rustls speaks TLS 1.2 and 1.3), or update the server
+"
+            .to_owned(),
+        ),
+        (
+            "wrong-name",
+            "wrong-name",
+            "cert = \"root.crt\"".to_owned(),
+            "error: wrong-name: GET https://localhost:{port}/: the server's certificate is not valid for the name localhost
+  it names: wrong.example
+  asked for: localhost
+  = help: use a URL with one of its names, or set `server_name`; `verify_hostname = false` skips this check (for tests only)
+"
+            .to_owned(),
+        ),
+        (
+            "selfsigned",
+            "self-signed-untrusted",
+            "cert = \"root.crt\"".to_owned(),
+            format!(
+                "error: self-signed-untrusted: GET https://localhost:{{port}}/: the server's certificate is self-signed and not trusted
+  the server presented: {}
+  trusted: root.crt (1 certificate)
+    - {}
+  = help: pin it: put the server's own certificate in `cert` (its file, or `openssl s_client -showcerts` output)
+",
+                described("selfsigned.crt"),
+                root.subject
+            ),
+        ),
+        (
+            "expired",
+            "expired",
+            "cert = \"root.crt\"".to_owned(),
+            format!(
+                "error: expired: GET https://localhost:{{port}}/: the server's certificate expired on 2020-02-01 00:00:00 UTC
+  now: {{now}}
+  certificate: {}
+  = help: the server must renew its certificate; `enable = false` skips verification (for tests only)
+",
+                described("expired.crt")
+            ),
+        ),
+    ]
+}
