@@ -383,12 +383,7 @@ fn without_timings(text: &str) -> String {
 /// (scenario, request name, `secure_socket`, the whole diagnostic) for each failure. Names and
 /// dates come from the fixtures, as openssl wrote them.
 fn failure_cases(fixtures: &Path) -> Vec<(&'static str, &'static str, String, String)> {
-    let info = |name: &str| {
-        use rustls::pki_types::pem::PemObject;
-        let pem = fs::read(fixtures.join(name)).expect("made");
-        let der = rustls::pki_types::CertificateDer::from_pem_slice(&pem).expect("PEM");
-        runner::tls::CertInfo::from_der(&der).expect("a certificate")
-    };
+    let info = |name: &str| crate::support::cert_info(&fixtures.join(name));
     let described = |name: &str| {
         let c = info(name);
         format!(

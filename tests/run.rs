@@ -287,15 +287,8 @@ fn options(cert: &'static str) -> Options<'static> {
     Options::new(cert, key)
 }
 
-fn info(name: &str) -> runner::tls::CertInfo {
-    use rustls::pki_types::pem::PemObject;
-    let pem = fs::read(pki::dir().join(name)).expect("made");
-    let der = rustls::pki_types::CertificateDer::from_pem_slice(&pem).expect("PEM");
-    runner::tls::CertInfo::from_der(&der).expect("a certificate")
-}
-
 fn until(name: &str) -> String {
-    runner::tls::inspect::format_time(info(name).not_after)
+    crate::support::expiry(&pki::dir().join(name))
 }
 
 #[test]

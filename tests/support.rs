@@ -58,3 +58,15 @@ impl Run {
         &self.stderr[..logs.len() + usize::from(!logs.is_empty())]
     }
 }
+
+/// What the first certificate of a PEM file says.
+pub fn cert_info(path: &Path) -> runner::tls::CertInfo {
+    use rustls::pki_types::pem::PemObject;
+    let der = rustls::pki_types::CertificateDer::from_pem_file(path).expect("a PEM certificate");
+    runner::tls::CertInfo::from_der(&der).expect("a readable certificate")
+}
+
+/// When the first certificate of a PEM file expires, as runner writes dates.
+pub fn expiry(path: &Path) -> String {
+    runner::tls::inspect::format_time(cert_info(path).not_after)
+}

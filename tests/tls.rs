@@ -451,14 +451,7 @@ async fn http_version_sets_alpn() {
 }
 
 fn expiry_of(name: &str) -> String {
-    use rustls::pki_types::pem::PemObject;
-    let pem = fs::read(pki::dir().join(name)).expect("made");
-    let der = rustls::pki_types::CertificateDer::from_pem_slice(&pem).expect("PEM");
-    runner::tls::inspect::format_time(
-        runner::tls::CertInfo::from_der(&der)
-            .expect("a certificate")
-            .not_after,
-    )
+    crate::support::expiry(&pki::dir().join(name))
 }
 
 /// `runner check` shows the identity and warns about a certificate that expires soon.

@@ -1,8 +1,6 @@
 //! Every mistake with TLS material is caught when the suite loads, with the whole message: the
 //! file, what was found in it, and the fix. Passwords never appear.
 
-use rustls::pki_types::pem::PemObject;
-
 use crate::pki;
 
 /// Loads a suite with this `secure_socket` body and returns the whole rendered error.
@@ -265,11 +263,7 @@ fn material_errors_explain_themselves() {
     let mut failures = Vec::new();
     for (name, socket, expected) in CASES {
         let dir = pki::path("").display().to_string();
-        let expired = std::fs::read(pki::dir().join("client-expired.crt")).expect("made");
-        let expired = rustls::pki_types::CertificateDer::from_pem_slice(&expired).expect("PEM");
-        let expired = runner::tls::CertInfo::from_der(&expired)
-            .expect("a certificate")
-            .not_after;
+        let expired = crate::support::cert_info(&pki::dir().join("client-expired.crt")).not_after;
         let expected = expected
             .replace("{dir}", dir.trim_end_matches('/'))
             .replace("{expired}", &runner::tls::inspect::format_time(expired));

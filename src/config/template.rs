@@ -61,22 +61,7 @@ impl Template {
 
     /// The value, when nothing is left for run time.
     pub fn resolved(&self) -> Option<Resolved> {
-        let mut value = String::new();
-        let mut shown = String::new();
-        for part in &self.parts {
-            match part {
-                Part::Text(text) => {
-                    value.push_str(text);
-                    shown.push_str(text);
-                }
-                Part::Secret(secret) => {
-                    value.push_str(secret.expose());
-                    shown.push_str(REDACTED);
-                }
-                Part::Capture(_) => return None,
-            }
-        }
-        Some(Resolved { value, shown })
+        self.render(&Captures::new()).ok()
     }
 
     /// How it may be shown: secrets as `***`, captures as `{{name}}`.

@@ -159,23 +159,21 @@ pub fn build(socket: &SecureSocket, http: HttpVersion) -> Result<TlsClient, Vec<
         }]
     };
     let handshakes = Arc::new(observe::Handshakes::default());
-    let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> =
-        if socket.danger_accept_invalid_certs {
-            Arc::new(verify::DangerAcceptAnyServerCert::new(
-                Arc::clone(&provider),
-                Arc::clone(&handshakes),
-            ))
-        } else {
-            let webpki = webpki_verifier(&trusted, &provider).map_err(&settings_error)?;
-            Arc::new(verify::ServerVerifier::new(
-                webpki,
-                trusted.pinned,
-                !socket.danger_skip_hostname_check,
-                socket.server_name.clone(),
-                Arc::clone(&provider),
-                Arc::clone(&handshakes),
-            ))
-        };
+    // With `enable = false` nothing is verified, and no verifier over the trust is needed.
+    let webpki = if socket.danger_accept_invalid_certs {
+        None
+    } else {
+        webpki_verifier(&trusted, &provider).map_err(&settings_error)?
+    };
+    let verifier = Arc::new(verify::ServerVerifier::new(
+        socket.danger_accept_invalid_certs,
+        webpki,
+        trusted.pinned,
+        !socket.danger_skip_hostname_check,
+        socket.server_name.clone(),
+        Arc::clone(&provider),
+        Arc::clone(&handshakes),
+    ));
     let versions: Vec<&'static rustls::SupportedProtocolVersion> = socket
         .versions
         .iter()

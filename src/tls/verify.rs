@@ -1,6 +1,7 @@
 //! Server certificate verification. [`ServerVerifier`] trusts a certificate listed in `cert` as
 //! it is (also a self-signed one with `CA:TRUE`, which webpki refuses as an end entity) and
-//! everything else through webpki; [`DangerAcceptAnyServerCert`] is `enable = false`.
+//! everything else through webpki; with `enable = false` it accepts any certificate. Either way
+//! it records what the server presented, and checks the handshake's signatures.
 
 use std::sync::Arc;
 
@@ -17,6 +18,9 @@ use super::observe::Handshakes;
 /// Verifies the server's certificate against the trust of one endpoint.
 #[derive(Debug)]
 pub struct ServerVerifier {
+    /// `enable = false`: any certificate is accepted. The handshake's signatures are still
+    /// checked, so the connection is at least with the holder of the presented key.
+    danger_accept_any: bool,
     /// Chains to the trusted CAs; `None` when only server certificates are trusted.
     webpki: Option<Arc<WebPkiServerVerifier>>,
     /// Certificates trusted as they are when the server presents exactly them.
@@ -31,6 +35,7 @@ pub struct ServerVerifier {
 
 impl ServerVerifier {
     pub fn new(
+        danger_accept_any: bool,
         webpki: Option<Arc<WebPkiServerVerifier>>,
         pinned: Vec<CertificateDer<'static>>,
         check_name: bool,
@@ -39,6 +44,7 @@ impl ServerVerifier {
         handshakes: Arc<Handshakes>,
     ) -> Self {
         Self {
+            danger_accept_any,
             webpki,
             pinned,
             check_name,
@@ -97,6 +103,9 @@ impl ServerCertVerifier for ServerVerifier {
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
         self.handshakes.presented(end_entity, intermediates);
+        if self.danger_accept_any {
+            return Ok(ServerCertVerified::assertion());
+        }
         let name = self.expected_name.as_ref().unwrap_or(server_name);
         if self
             .pinned
@@ -115,71 +124,6 @@ impl ServerCertVerifier for ServerVerifier {
             )) if !self.check_name => Ok(ServerCertVerified::assertion()),
             other => other,
         }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-/// `enable = false`: any server certificate is accepted. The handshake's signatures are still
-/// checked, so the connection is at least with the holder of the presented certificate's key.
-#[derive(Debug)]
-pub struct DangerAcceptAnyServerCert {
-    provider: Arc<CryptoProvider>,
-    handshakes: Arc<Handshakes>,
-}
-
-impl DangerAcceptAnyServerCert {
-    pub fn new(provider: Arc<CryptoProvider>, handshakes: Arc<Handshakes>) -> Self {
-        Self {
-            provider,
-            handshakes,
-        }
-    }
-}
-
-impl ServerCertVerifier for DangerAcceptAnyServerCert {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, Error> {
-        self.handshakes.presented(end_entity, intermediates);
-        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
