@@ -433,7 +433,7 @@ key = {{ path = "{p12}", password = "{{{{env.RUNNER_TEST_P12_PASSWORD}}}}" }}
 name = "login"
 method = "POST"
 path = "/anything/login"
-json = {{ token = "tok-9f8e7d6c5b" }}
+json = {{ token = "tok-9f8e7d6c5b", password = "{{{{env.RUNNER_TEST_API_KEY}}}}" }}
 capture = {{ token = {{ json = "$.json.token", secret = true }} }}
 
 [[requests]]

@@ -158,6 +158,22 @@ pub struct Request {
     pub span: Span,
 }
 
+impl Request {
+    /// Every template of the request: path, query, headers and body.
+    pub fn templates(&self) -> Vec<&Template> {
+        let mut templates = vec![&self.path];
+        templates.extend(self.query.iter().map(|(_, v)| v));
+        templates.extend(self.headers.iter().map(|h| &h.value));
+        match &self.body {
+            Some(Body::Text(text)) => templates.push(text),
+            Some(Body::Json(value)) => templates.extend(value.templates()),
+            Some(Body::Form(fields)) => templates.extend(fields.iter().map(|(_, v)| v)),
+            Some(Body::File(_)) | None => {}
+        }
+        templates
+    }
+}
+
 /// A request body.
 #[derive(Debug)]
 pub enum Body {
@@ -179,6 +195,16 @@ pub enum Value {
 }
 
 impl Value {
+    /// Its strings' templates, in order.
+    pub fn templates(&self) -> Vec<&Template> {
+        match self {
+            Self::String(template) => vec![template],
+            Self::Array(items) => items.iter().flat_map(Self::templates).collect(),
+            Self::Object(fields) => fields.values().flat_map(Self::templates).collect(),
+            Self::Bool(_) | Self::Integer(_) | Self::Float(_) => Vec::new(),
+        }
+    }
+
     /// The JSON value, captures filled in. The error names a capture that has no value.
     pub fn render(
         &self,

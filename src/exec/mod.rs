@@ -160,17 +160,12 @@ async fn run_request(
     settings: &Settings,
     stdout: &mut (dyn Write + Send),
 ) -> Finished {
-    for header in target.endpoint.headers.iter().chain(&request.headers) {
-        for secret in header.value.secrets(captures) {
+    // Whatever secret the request sends may come back in an echo: it is hidden there too.
+    let endpoint_headers = target.endpoint.headers.iter().map(|h| &h.value);
+    for template in endpoint_headers.chain(request.templates()) {
+        for secret in template.secrets(captures) {
             redactor.add(secret);
         }
-    }
-    for secret in request
-        .path
-        .secrets(captures)
-        .chain(request.query.iter().flat_map(|(_, v)| v.secrets(captures)))
-    {
-        redactor.add(secret);
     }
     let retry = request.retry.clone().unwrap_or(Retry {
         count: 0,

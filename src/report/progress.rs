@@ -23,6 +23,7 @@ pub fn start(total: usize) {
     let bar_style = ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_bar} {elapsed}")
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     let progress = ProgressBar::new(total as u64).with_style(bar_style);
+    progress.enable_steady_tick(std::time::Duration::from_millis(120));
     *bar().lock().unwrap_or_else(PoisonError::into_inner) = Some(progress);
 }
 
