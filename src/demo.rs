@@ -17,10 +17,10 @@ use crate::serve;
 pub fn run(configs: &Path) -> Result<ExitCode, Error> {
     logging::init(LogFormat::Text, 0);
     if !configs.is_dir() {
-        return Err(Error::Demo(format!(
-            "{} is not a folder: run `runner demo` from the repository's root, or pass --configs DIR",
-            configs.display()
-        )));
+        return Err(Error::Usage(
+            format!("{} is not a folder of example suites", configs.display()),
+            "run `runner demo` from the repository's root, or pass --configs DIR".to_owned(),
+        ));
     }
     let suites = config::discover(&[configs.to_path_buf()])?;
     let ca = configs.join("certs/ca.crt");

@@ -511,3 +511,77 @@ fn a_large_download_streams_to_its_file() {
     assert!(peak_kb < 100 * 1024, "peak resident memory {peak_kb} kB");
     eprintln!("1 GiB download: peak resident memory {} MB", peak_kb / 1024);
 }
+
+/// `runner serve` as a user starts it: it listens, answers with the TLS session it saw, and
+/// stops when killed.
+#[test]
+fn serve_answers_with_the_session_it_saw() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = runner(&root(), &["serve", "--addr", &addr])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(std::time::Instant::now() < deadline, "serve did not listen");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let outcome = run_suite(&format!("https://localhost:{port}"), &["configs/mtls.toml"]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let answer: serde_json::Value = serde_json::from_str(&outcome.stdout).expect("JSON");
+    assert_eq!(
+        answer["tls"]["client_certificate"]["issuer"],
+        "O=runner demo, CN=runner demo CA"
+    );
+    assert_eq!(answer["tls"]["alpn"], "h2");
+}
+
+#[test]
+fn serve_and_demo_refuse_what_cannot_work() {
+    let outcome = run(runner(
+        &root(),
+        &[
+            "serve",
+            "--cert",
+            "configs/certs/server.crt",
+            "--key",
+            "configs/certs/server.key",
+            "--require-client-cert",
+        ],
+    ));
+    assert_eq!(outcome.code, 2);
+    assert_eq!(
+        outcome.stderr,
+        "error: --require-client-cert needs --client-ca: the CA whose client certificates to accept\n"
+    );
+    let outcome = run(runner(
+        &root(),
+        &[
+            "serve",
+            "--cert",
+            "configs/certs/nope.crt",
+            "--key",
+            "configs/certs/server.key",
+            "--addr",
+            "127.0.0.1:0",
+        ],
+    ));
+    assert_eq!(outcome.code, 2);
+    assert_eq!(
+        outcome.stderr,
+        "error: cannot read configs/certs/nope.crt: No such file or directory\n"
+    );
+    let outcome = run(runner(&root(), &["demo", "--configs", "nope"]));
+    assert_eq!(outcome.code, 2);
+    assert_eq!(
+        outcome.stderr,
+        "error: nope is not a folder of example suites\n  = help: run `runner demo` from the repository's root, or pass --configs DIR\n"
+    );
+}

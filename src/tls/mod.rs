@@ -165,15 +165,15 @@ pub fn build(socket: &SecureSocket, http: HttpVersion) -> Result<TlsClient, Vec<
     } else {
         webpki_verifier(&trusted, &provider).map_err(&settings_error)?
     };
-    let verifier = Arc::new(verify::ServerVerifier::new(
-        socket.danger_accept_invalid_certs,
+    let verifier = Arc::new(verify::ServerVerifier {
+        danger_accept_any: socket.danger_accept_invalid_certs,
         webpki,
-        trusted.pinned,
-        !socket.danger_skip_hostname_check,
-        socket.server_name.clone(),
-        Arc::clone(&provider),
-        Arc::clone(&handshakes),
-    ));
+        pinned: trusted.pinned,
+        check_name: !socket.danger_skip_hostname_check,
+        expected_name: socket.server_name.clone(),
+        provider: Arc::clone(&provider),
+        handshakes: Arc::clone(&handshakes),
+    });
     let versions: Vec<&'static rustls::SupportedProtocolVersion> = socket
         .versions
         .iter()

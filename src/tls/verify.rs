@@ -20,40 +20,21 @@ use super::observe::Handshakes;
 pub struct ServerVerifier {
     /// `enable = false`: any certificate is accepted. The handshake's signatures are still
     /// checked, so the connection is at least with the holder of the presented key.
-    danger_accept_any: bool,
+    pub danger_accept_any: bool,
     /// Chains to the trusted CAs; `None` when only server certificates are trusted.
-    webpki: Option<Arc<WebPkiServerVerifier>>,
+    pub webpki: Option<Arc<WebPkiServerVerifier>>,
     /// Certificates trusted as they are when the server presents exactly them.
-    pinned: Vec<CertificateDer<'static>>,
+    pub pinned: Vec<CertificateDer<'static>>,
     /// `verify_hostname = false` turns this off; everything else is still checked.
-    check_name: bool,
+    pub check_name: bool,
     /// `server_name`: the name the certificate must carry, instead of the connection's.
-    expected_name: Option<ServerName<'static>>,
-    provider: Arc<CryptoProvider>,
-    handshakes: Arc<Handshakes>,
+    pub expected_name: Option<ServerName<'static>>,
+    pub provider: Arc<CryptoProvider>,
+    /// Where what the server presented is recorded.
+    pub handshakes: Arc<Handshakes>,
 }
 
 impl ServerVerifier {
-    pub fn new(
-        danger_accept_any: bool,
-        webpki: Option<Arc<WebPkiServerVerifier>>,
-        pinned: Vec<CertificateDer<'static>>,
-        check_name: bool,
-        expected_name: Option<ServerName<'static>>,
-        provider: Arc<CryptoProvider>,
-        handshakes: Arc<Handshakes>,
-    ) -> Self {
-        Self {
-            danger_accept_any,
-            webpki,
-            pinned,
-            check_name,
-            expected_name,
-            provider,
-            handshakes,
-        }
-    }
-
     /// A pinned certificate: the dates and the name are still checked.
     fn verify_pinned(
         &self,
