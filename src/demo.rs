@@ -45,6 +45,7 @@ pub fn run(configs: &Path) -> Result<ExitCode, Error> {
             configs.join("certs").display()
         );
         let mut failed: Vec<PathBuf> = Vec::new();
+        let mut worst = 0u8;
         for suite in &suites {
             info!(
                 "\n== runner run {} --var base_url={base_url}",
@@ -62,17 +63,23 @@ pub fn run(configs: &Path) -> Result<ExitCode, Error> {
                 .map_err(|e| Error::Demo(format!("cannot run {}: {e}", exe.display())))?;
             if !status.success() {
                 failed.push(suite.clone());
+                worst = worst.max(
+                    status
+                        .code()
+                        .and_then(|c| u8::try_from(c).ok())
+                        .unwrap_or(crate::error::EXIT_REQUEST_FAILED),
+                );
             }
         }
         if failed.is_empty() {
             info!("\nrunner demo: {} suites passed", suites.len());
             Ok(ExitCode::SUCCESS)
         } else {
-            let names: Vec<String> = failed.iter().map(|p| p.display().to_string()).collect();
-            Err(Error::Demo(format!(
-                "these suites failed: {}",
-                names.join(", ")
-            )))
+            let suites = failed.iter().map(|p| p.display().to_string()).collect();
+            Err(Error::DemoFailed {
+                suites,
+                code: worst,
+            })
         }
     })
 }

@@ -28,8 +28,10 @@ pub enum Error {
     Usage(String, String),
     /// A report file could not be written.
     Report(String),
-    /// `runner demo` could not run, or a suite of it failed.
+    /// `runner demo` could not run its suites.
     Demo(String),
+    /// Suites of `runner demo` failed; `code` is the worst of their exit codes.
+    DemoFailed { suites: Vec<String>, code: u8 },
     /// The async runtime could not start.
     Runtime(std::io::Error),
     /// Writing the command's output failed (a closed pipe, a full disk).
@@ -46,7 +48,8 @@ impl Error {
             | Self::Serve(_)
             | Self::Runtime(_)
             | Self::Output(_) => EXIT_INVALID_INPUT,
-            Self::Demo(_) => EXIT_EXPECTATION_FAILED,
+            Self::Demo(_) => EXIT_INVALID_INPUT,
+            Self::DemoFailed { code, .. } => *code,
         })
     }
 }
@@ -66,6 +69,11 @@ impl fmt::Display for Error {
             Self::Client(error) => error.fmt(f),
             Self::Serve(error) => error.fmt(f),
             Self::Demo(message) | Self::Report(message) => writeln!(f, "error: {message}"),
+            Self::DemoFailed { suites, .. } => writeln!(
+                f,
+                "error: runner demo: these suites failed: {}",
+                suites.join(", ")
+            ),
             Self::Usage(message, help) => writeln!(f, "error: {message}\n  = help: {help}"),
             Self::Runtime(error) => writeln!(f, "error: cannot start: {}", io_reason(error)),
             Self::Output(error) => {

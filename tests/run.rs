@@ -543,6 +543,33 @@ fn serve_answers_with_the_session_it_saw() {
     assert_eq!(answer["tls"]["alpn"], "h2");
 }
 
+/// A failing suite fails the demo, with the suite's own exit code.
+#[test]
+fn demo_reports_a_failing_suite() {
+    let dir = crate::check::tempdir("demo-failing");
+    fs::write(
+        dir.join("broken.toml"),
+        format!(
+            "[vars]\nbase_url = \"https://localhost:1\"\n\n[endpoints.api]\nurl = \"{{{{base_url}}}}\"\nsecure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"teapot\"\npath = \"/status/418\"\n",
+            root().join("configs/certs/ca.crt").display()
+        ),
+    )
+    .expect("write");
+    let outcome = run(runner(
+        &root(),
+        &["demo", "--configs", dir.to_str().expect("UTF-8")],
+    ));
+    assert_eq!(outcome.code, 1, "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.ends_with(&format!(
+            "error: runner demo: these suites failed: {}\n",
+            dir.join("broken.toml").display()
+        )),
+        "{}",
+        outcome.stderr
+    );
+}
+
 #[test]
 fn serve_and_demo_refuse_what_cannot_work() {
     let outcome = run(runner(
