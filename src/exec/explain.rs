@@ -1,7 +1,8 @@
 //! Failures in words a user can act on (spec §5): what the server presented against what is
 //! trusted, the names in the certificate against the name asked for, the dates, the client
-//! certificate the server asked for, the versions and suites offered. Typed rustls errors are
-//! matched, never message text.
+//! certificate the server asked for, the versions and suites offered. Typed rustls errors and
+//! what the handshake recorded are matched, never error messages; the one text looked at is
+//! nginx's 400 page for a client certificate it refused, which is all nginx says of it.
 
 use rustls::{AlertDescription, CertificateError, PeerIncompatible};
 
@@ -27,8 +28,12 @@ impl Failure {
         }
     }
 
+    /// Adds a line of facts; an empty one (a fact not known) is left out.
     fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.details.push(detail.into());
+        let detail = detail.into();
+        if !detail.is_empty() {
+            self.details.push(detail);
+        }
         self
     }
 
