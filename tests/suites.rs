@@ -491,3 +491,58 @@ expect = {{ json = {{ "$.headers.authorization" = "Bearer {{{{token}}}}", "$.arg
     );
     assert!(outcome.stderr.contains("wrong ***"), "{}", outcome.stderr);
 }
+
+/// Each body form arrives as sent: text, JSON, a form, and a file streamed from disk.
+#[test]
+fn every_body_form_arrives() {
+    let serving = serve_demo();
+    let dir = tempdir("bodies");
+    let upload: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    fs::write(dir.join("upload.bin"), &upload).expect("write");
+    suite(
+        &dir,
+        "suite.toml",
+        &serving,
+        r#"[[requests]]
+name = "text"
+method = "POST"
+path = "/anything"
+body = "plain words"
+output = "none"
+expect = { json = { "$.data" = "plain words" } }
+
+[[requests]]
+name = "json"
+method = "PUT"
+path = "/anything"
+json = { list = [1, 2.5, "three"], flag = true }
+output = "none"
+expect = { json = { "$.json" = { equals = { list = [1, 2.5, "three"], flag = true } }, "$.headers['content-type']" = "application/json" } }
+
+[[requests]]
+name = "form"
+method = "POST"
+path = "/anything"
+form = { name = "runner", n = 3 }
+output = "none"
+expect = { json = { "$.form" = { equals = { name = "runner", n = "3" } } } }
+
+[[requests]]
+name = "file"
+method = "POST"
+path = "/anything"
+body_file = "upload.bin"
+output = "none"
+expect = { json = { "$.bytes" = 3000000, "$.headers['content-length']" = "3000000" } }
+"#,
+    );
+    let outcome = run_in(&dir, &["run", "suite.toml"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let methods: Vec<String> = serving
+        .server
+        .records()
+        .iter()
+        .map(|r| r.method.clone())
+        .collect();
+    assert_eq!(methods, ["POST", "PUT", "POST", "POST"]);
+}

@@ -194,7 +194,19 @@ impl Converter<'_> {
                 .map(|f| Some(Body::Form(f)));
         }
         if let Some(file) = &raw.body_file {
-            return self.file(file).map(|f| Some(Body::File(f)));
+            let file = self.file(file)?;
+            // Checked now, so a missing file stops the run before anything is sent.
+            if !file.path.is_file() {
+                self.report(
+                    self.error(&file.span, format!("{} is not a file", file.shown))
+                        .help(format!(
+                            "looked for {}; paths are relative to the suite file's folder",
+                            file.path.display()
+                        )),
+                );
+                return None;
+            }
+            return Some(Some(Body::File(file)));
         }
         Some(None)
     }
