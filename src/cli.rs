@@ -43,8 +43,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Serve HTTPS echo routes locally, showing the TLS session each request arrived on.
     ///
-    /// Routes: /get, /anything, /headers, /status/CODE, /delay/MS, /bytes/N, /flaky/N (503 for
-    /// the first N calls). JSON answers include the request (method, url, headers, args, json)
+    /// Routes: /get, /anything, /headers, /status/CODE, /delay/MS, /bytes/N, /redirect/N (N
+    /// redirects, then /get), /flaky/N (503 for the first N calls). JSON answers include the request (method, url, headers, args, json)
     /// and the TLS session: protocol, cipher, ALPN and the client certificate's subject and
     /// issuer. Without --cert it serves the built-in demo certificate for localhost and accepts
     /// (without requiring) client certificates of the demo CA.

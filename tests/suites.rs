@@ -546,3 +546,82 @@ expect = { json = { "$.bytes" = 3000000, "$.headers['content-length']" = "300000
         .collect();
     assert_eq!(methods, ["POST", "PUT", "POST", "POST"]);
 }
+
+/// `server_name`: SNI and the verified name are the server name, the connection goes to the
+/// URL's host, and Host stays the URL's host.
+#[test]
+fn server_name_is_sent_while_the_url_decides_where_to_connect() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let pki = crate::pki::dir();
+    let options = runner::serve::Options {
+        addr: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
+        cert: Some((pki.join("api-internal.crt"), pki.join("api-internal.key"))),
+        client_ca: None,
+        require_client_cert: false,
+    };
+    let server = runtime
+        .block_on(runner::serve::start(&options))
+        .expect("serve starts");
+    let dir = tempdir("server-name");
+    for (name, version) in [("h1.toml", "1.1"), ("h2.toml", "2")] {
+        fs::write(
+            dir.join(name),
+            format!(
+                "[endpoints.api]\nurl = \"https://localhost:{port}\"\nhttp_version = \"{version}\"\n\n[endpoints.api.secure_socket]\ncert = \"{ca}\"\nserver_name = \"api.internal\"\n\n[[requests]]\npath = \"/headers\"\n",
+                port = server.addr.port(),
+                ca = pki.join("ca.crt").display()
+            ),
+        )
+        .expect("write");
+        let outcome = run_in(&dir, &["run", name]);
+        assert_eq!(outcome.code, 0, "{name}: {}", outcome.stderr);
+        let answer: serde_json::Value = serde_json::from_str(&outcome.stdout).expect("JSON");
+        let host = answer["headers"]["host"].as_str().map(str::to_owned);
+        assert_eq!(
+            host.as_deref(),
+            Some(format!("localhost:{}", server.addr.port()).as_str()),
+            "{name}: {answer}"
+        );
+    }
+}
+
+/// Redirects: not followed by default, followed up to the limit when asked.
+#[test]
+fn redirects_are_followed_only_when_asked() {
+    let serving = serve_demo();
+    let dir = tempdir("redirects");
+    for (name, policy) in [
+        ("none.toml", ""),
+        ("two.toml", "follow_redirects = { max = 2 }\n"),
+        ("all.toml", "follow_redirects = true\n"),
+    ] {
+        fs::write(
+            dir.join(name),
+            format!(
+                "[endpoints.api]\nurl = \"{}\"\n{policy}secure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"hop\"\npath = \"/redirect/3\"\noutput = \"none\"\n",
+                serving.base_url(),
+                root().join("configs/certs/ca.crt").display()
+            ),
+        )
+        .expect("write");
+    }
+    let none = run_in(&dir, &["run", "none.toml", "--output", "json"]);
+    assert_eq!(none.code, 0, "{}", none.stderr);
+    assert!(none.stdout.contains("\"status\":302"), "{}", none.stdout);
+    let two = run_in(&dir, &["run", "two.toml"]);
+    assert_eq!(two.code, 3);
+    assert!(two.stderr.contains("error: hop: GET "), "{}", two.stderr);
+    assert!(
+        two.stderr
+            .contains(": too many redirects\n  = help: raise `follow_redirects = { max = N }`"),
+        "{}",
+        two.stderr
+    );
+    let all = run_in(&dir, &["run", "all.toml", "--output", "json"]);
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    assert!(all.stdout.contains("\"status\":200"), "{}", all.stdout);
+}

@@ -82,6 +82,33 @@ fn rustls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a 
     None
 }
 
+/// Whether the connection ended under the request: closed, reset, or broken off by an alert.
+fn connection_dropped(error: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind;
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(hyper) = error.downcast_ref::<hyper::Error>()
+            && (hyper.is_canceled() || hyper.is_incomplete_message() || hyper.is_closed())
+        {
+            return true;
+        }
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                ErrorKind::InvalidData
+                    | ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::UnexpectedEof
+                    | ErrorKind::BrokenPipe
+            )
+        {
+            return true;
+        }
+        current = cause(error);
+    }
+    false
+}
+
 /// The innermost cause's words, without Rust's "(os error N)".
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut current = error;
@@ -117,6 +144,7 @@ pub fn failure(
         // turns into text. What the handshake recorded still says what happened.
         if handshake.number != handshakes_before
             && handshake.client_cert_requested
+            && connection_dropped(error)
             && let Some(failure) = client_certificate_failure(&handshake, tls)
         {
             return failure;

@@ -1,5 +1,6 @@
 //! The routes of `runner serve`, httpbin-style: `/get`, `/anything`, `/headers`,
-//! `/status/{code}`, `/delay/{ms}`, `/bytes/{n}`, and `/flaky/{n}` (503 for the first n calls).
+//! `/status/{code}`, `/delay/{ms}`, `/bytes/{n}`, `/redirect/{n}` (n redirects, then `/get`),
+//! and `/flaky/{n}` (503 for the first n calls).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -83,6 +84,29 @@ async fn route(
                 }),
             Err(_) => error(StatusCode::BAD_REQUEST, "the length is a number of bytes"),
         },
+        ["redirect", n] => match n.parse::<u32>() {
+            Ok(n) => {
+                let location = if n <= 1 {
+                    "/get".to_owned()
+                } else {
+                    format!("/redirect/{}", n - 1)
+                };
+                Response::builder()
+                    .status(StatusCode::FOUND)
+                    .header(header::LOCATION, location)
+                    .body(body::full(""))
+                    .unwrap_or_else(|_| {
+                        error(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "cannot build the response",
+                        )
+                    })
+            }
+            Err(_) => error(
+                StatusCode::BAD_REQUEST,
+                "the number of redirects is a number",
+            ),
+        },
         ["flaky", n] => match n.parse::<usize>() {
             Ok(failures) if earlier < failures => {
                 error(StatusCode::SERVICE_UNAVAILABLE, "not ready yet")
@@ -97,7 +121,7 @@ async fn route(
             StatusCode::NOT_FOUND,
             &json!({
                 "error": format!("no route {path}"),
-                "routes": ["/get", "/anything", "/headers", "/status/{code}", "/delay/{ms}", "/bytes/{n}", "/flaky/{n}"],
+                "routes": ["/get", "/anything", "/headers", "/status/{code}", "/delay/{ms}", "/bytes/{n}", "/redirect/{n}", "/flaky/{n}"],
             }),
         ),
     }
