@@ -612,3 +612,29 @@ fn serve_and_demo_refuse_what_cannot_work() {
         "error: nope is not a folder of example suites\n  = help: run `runner demo` from the repository's root, or pass --configs DIR\n"
     );
 }
+
+/// A request that takes longer than its `timeout` could not complete: exit 3, said so.
+#[test]
+fn a_timeout_is_named() {
+    let serving = serve_demo();
+    let dir = crate::check::tempdir("timeout");
+    fs::write(
+        dir.join("suite.toml"),
+        format!(
+            "[endpoints.api]\nurl = \"{}\"\nsecure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"slow\"\npath = \"/delay/3000\"\ntimeout = \"300ms\"\n",
+            serving.base_url(),
+            root().join("configs/certs/ca.crt").display()
+        ),
+    )
+    .expect("write");
+    let outcome = run(runner(&dir, &["run", "suite.toml", "-q"]));
+    assert_eq!(outcome.code, 3);
+    assert_eq!(
+        outcome.stderr,
+        format!(
+            "error: slow: GET {}/delay/3000: the request timed out\n  no complete answer from localhost:{} in time\n  = help: raise `timeout` (whole request) or `connect_timeout`, or check that the server answers\n",
+            serving.base_url(),
+            serving.server.addr.port()
+        )
+    );
+}
