@@ -31,11 +31,26 @@ pub fn read(file: &FileRef) -> Result<Vec<u8>, MaterialError> {
     })
 }
 
-/// The certificates of a PEM file (one or many) or a DER certificate.
-pub fn read_certificates(
+/// A certificate and what it says.
+pub type Inspected = (CertificateDer<'static>, CertInfo);
+
+/// Reads what each certificate says; one that cannot be read is an error about its file.
+pub fn inspect_all(
     file: &FileRef,
-    role: Role,
-) -> Result<Vec<CertificateDer<'static>>, MaterialError> {
+    certs: Vec<CertificateDer<'static>>,
+) -> Result<Vec<Inspected>, MaterialError> {
+    certs
+        .into_iter()
+        .map(|der| {
+            let info = CertInfo::from_der(&der)
+                .map_err(|reason| fail(file, Problem::BadCertificate(reason)))?;
+            Ok((der, info))
+        })
+        .collect()
+}
+
+/// The certificates of a PEM file (one or many) or a DER certificate.
+pub fn read_certificates(file: &FileRef, role: Role) -> Result<Vec<Inspected>, MaterialError> {
     let bytes = read(file)?;
     let certs = match sniff(&bytes) {
         Kind::Empty => return Err(fail(file, Problem::Empty)),
@@ -61,10 +76,7 @@ pub fn read_certificates(
                 .map_err(|error| fail(file, Problem::BadCertificate(error.to_string())))?
         }
     };
-    for cert in &certs {
-        CertInfo::from_der(cert).map_err(|reason| fail(file, Problem::BadCertificate(reason)))?;
-    }
-    Ok(certs)
+    inspect_all(file, certs)
 }
 
 /// The private key of a PEM or DER file: PKCS#8, PKCS#1, SEC1 or encrypted PKCS#8.

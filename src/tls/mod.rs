@@ -239,20 +239,15 @@ fn load_trust(socket: &SecureSocket) -> Result<(Trusted, TrustSummary), Vec<Mate
     let mut trusted = Trusted::default();
     let mut listed = Vec::new();
     let mut errors = Vec::new();
-    let mut add_listed =
-        |shown: &str, certs: Vec<CertificateDer<'static>>, trusted: &mut Trusted| {
-            for cert in certs {
-                // Files were checked to hold readable certificates when they were read.
-                let Ok(info) = CertInfo::from_der(&cert) else {
-                    continue;
-                };
-                if info.is_ca {
-                    trusted.anchors.push(cert.clone());
-                }
-                trusted.pinned.push(cert);
-                listed.push((shown.to_owned(), info));
+    let mut add_listed = |shown: &str, certs: Vec<files::Inspected>, trusted: &mut Trusted| {
+        for (cert, info) in certs {
+            if info.is_ca {
+                trusted.anchors.push(cert.clone());
             }
-        };
+            trusted.pinned.push(cert);
+            listed.push((shown.to_owned(), info));
+        }
+    };
     let mut source = match &socket.trust {
         Trust::System => "the system's trust store".to_owned(),
         Trust::Files(files) => {
@@ -344,7 +339,7 @@ fn load_identity(
             let chain = files::read_certificates(cert_file, Role::ClientCert);
             let key = files::read_private_key(key_file, key_password.as_ref());
             (
-                chain?,
+                chain?.into_iter().map(|(der, _)| der).collect::<Vec<_>>(),
                 key?,
                 cert_file,
                 key_file,

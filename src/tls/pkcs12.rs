@@ -5,7 +5,7 @@ use p12_keystore::{Pkcs12Archive, error::Error as P12Error};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use super::error::{Problem, Role};
-use super::files::{fail, read};
+use super::files::{Inspected, fail, inspect_all, read};
 use super::inspect::CertInfo;
 use super::sniff::{Kind, sniff};
 use crate::config::suite::FileRef;
@@ -54,16 +54,17 @@ fn open(
 pub fn read_truststore(
     file: &FileRef,
     password: Option<&Secret>,
-) -> Result<Vec<CertificateDer<'static>>, MaterialError> {
+) -> Result<Vec<Inspected>, MaterialError> {
     let archive = open(file, password, Role::TrustStore)?;
     if archive.certs.is_empty() {
         return Err(fail(file, Problem::NoCertificates));
     }
-    Ok(archive
+    let certs = archive
         .certs
         .iter()
         .map(|bag| CertificateDer::from(bag.cert.as_der().to_vec()))
-        .collect())
+        .collect();
+    inspect_all(file, certs)
 }
 
 /// A keystore's private key and its certificates: the leaf (the one whose local key id is the
