@@ -40,6 +40,20 @@ pub fn path(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A `secure_socket` body for a suite loaded in this process: without `cert` it would trust
+/// this machine's store (the process environment's SSL_CERT_FILE), so the test CA is added after
+/// it, on a line of its own, leaving the lines above where they are.
+pub fn hermetic(socket: &str) -> String {
+    if socket
+        .lines()
+        .any(|line| line.trim_start().starts_with("cert ="))
+    {
+        socket.to_owned()
+    } else {
+        format!("{socket}\ncert = \"ca.crt\"")
+    }
+}
+
 fn params(cn: &str, names: &[&str]) -> CertificateParams {
     let mut params =
         CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())

@@ -23,6 +23,9 @@ pub fn runner(dir: &Path, args: &[&str]) -> Command {
         .args(args)
         .current_dir(dir)
         .env_remove("RUST_LOG")
+        // The system's trust store is the demo CA, so no test depends on the machine's.
+        .env("SSL_CERT_FILE", root().join("configs/certs/ca.crt"))
+        .env_remove("SSL_CERT_DIR")
         .env("COLUMNS", "100")
         .env("NO_COLOR", "1");
     command

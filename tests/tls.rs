@@ -29,8 +29,11 @@ fn suite(name: &str, socket: &str) -> PathBuf {
 
 /// Loads the suite and builds its endpoint's TLS; the error is the whole rendered diagnostic.
 fn build(name: &str, socket: &str) -> Result<TlsClient, String> {
-    let loaded = runner::load::load(&suite(name, socket), &CommandLineVars::default())
-        .map_err(|e| e.to_string())?;
+    let loaded = runner::load::load(
+        &suite(name, &pki::hermetic(socket)),
+        &CommandLineVars::default(),
+    )
+    .map_err(|e| e.to_string())?;
     Ok(loaded
         .tls
         .into_iter()

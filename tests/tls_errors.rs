@@ -5,6 +5,7 @@ use crate::pki;
 
 /// Loads a suite with this `secure_socket` body and returns the whole rendered error.
 fn error_of(name: &str, socket: &str) -> String {
+    let socket = pki::hermetic(socket);
     let path = pki::dir().join(format!("{name}.toml"));
     std::fs::write(&path, format!("[endpoints.api]\nurl = \"https://localhost:8443\"\n\n[endpoints.api.secure_socket]\n{socket}\n"))
         .expect("writable");
