@@ -15,7 +15,7 @@ use crate::cli::RunArgs;
 use crate::client::{self, EndpointClient};
 use crate::config::diagnostic::nearest;
 use crate::config::{self, CommandLineVars};
-use crate::error::{EXIT_EXPECTATION_FAILED, EXIT_REQUEST_FAILED, Error};
+use crate::error::{EXIT_EXPECTATION_FAILED, EXIT_OK, EXIT_REQUEST_FAILED, Error};
 use crate::exec::{self, Finished, Settings, Verdict};
 use crate::load::{self, Loaded};
 use crate::report::files::{self, FileResult, Summary};
@@ -109,7 +109,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         .max()
         .unwrap_or(Verdict::Passed);
     Ok(ExitCode::from(match worst {
-        Verdict::Passed => 0,
+        Verdict::Passed => EXIT_OK,
         Verdict::Failed => EXIT_EXPECTATION_FAILED,
         Verdict::Broken => EXIT_REQUEST_FAILED,
     }))

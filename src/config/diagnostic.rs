@@ -63,18 +63,6 @@ impl Diagnostic {
         self
     }
 
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// `path:line:col` of the start of the span (or the bare path when there is no span).
-    pub fn location(&self) -> String {
-        match &self.span {
-            Some(span) => self.source.location(span),
-            None => self.source.path.display().to_string(),
-        }
-    }
-
     /// Turns a toml deserialization error into a diagnostic with a helpful message.
     pub fn from_toml(source: &Arc<Source>, error: &toml::de::Error) -> Self {
         let span = error.span();

@@ -42,21 +42,9 @@ impl Template {
         }
     }
 
-    pub fn parts(&self) -> &[Part] {
-        &self.parts
-    }
-
     /// Whether some of it comes from a secret.
     pub fn is_secret(&self) -> bool {
         self.parts.iter().any(|p| matches!(p, Part::Secret(_)))
-    }
-
-    /// The names of the captures it waits for.
-    pub fn captures(&self) -> impl Iterator<Item = &str> {
-        self.parts.iter().filter_map(|p| match p {
-            Part::Capture(name) => Some(name.as_str()),
-            _ => None,
-        })
     }
 
     /// The value, when nothing is left for run time.
