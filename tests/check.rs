@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use crate::support::{root, run, run_in, runner};
+use crate::support::{root, run, run_in, runner, tempdir};
 
 /// Every file of the corpus fails with exactly its recorded diagnostic and exit code 2.
 /// `BLESS=1` rewrites the recorded diagnostics instead.
@@ -241,10 +241,33 @@ fn help_explains_the_commands() {
     assert!(outcome.stdout.contains("--vars-file"), "{}", outcome.stdout);
 }
 
-/// A fresh folder under `target/`, for files a test writes.
-pub fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir = root().join("target/test-tmp").join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("target/ is writable");
-    dir
+/// The command line's own mistakes: a folder without suites, a missing vars file, a duration
+/// that is not one. Each is named, exit 2.
+#[test]
+fn command_line_mistakes_are_named() {
+    let empty = tempdir("empty-dir");
+    let outcome = run_in(&empty, &["check", "."]);
+    assert_eq!(outcome.code, 2);
+    assert_eq!(
+        outcome.stderr,
+        "error: . holds no *.toml suite file\n  = help: give suite files, or a directory that holds some\n"
+    );
+    let outcome = run_in(
+        &root(),
+        &["check", "configs/", "--vars-file", "no-such-vars.toml"],
+    );
+    assert_eq!(outcome.code, 2);
+    assert_eq!(
+        outcome.stderr,
+        "error: cannot read no-such-vars.toml: No such file or directory\n  = help: check the path; suites are TOML files, and a directory means its *.toml files\n"
+    );
+    let outcome = run_in(&root(), &["check", "configs/", "--warn-expiry", "soon"]);
+    assert_eq!(outcome.code, 2);
+    assert!(
+        outcome.stderr.starts_with(
+            "error: invalid value 'soon' for '--warn-expiry <DURATION>': `soon` is not a duration: write for example 30d, 12h or 90m\n"
+        ),
+        "{}",
+        outcome.stderr
+    );
 }

@@ -225,7 +225,7 @@ fn a_log_line_per_request_in_text_and_json() {
 #[test]
 fn verbose_logs_show_headers_and_certificates_but_no_secret() {
     let serving = serve_demo();
-    let dir = crate::check::tempdir("verbose");
+    let dir = crate::support::tempdir("verbose");
     fs::write(
         dir.join("suite.toml"),
         format!(
@@ -398,7 +398,7 @@ fn a_refused_connection_is_named() {
         .local_addr()
         .expect("addr")
         .port();
-    let dir = crate::check::tempdir("refused");
+    let dir = crate::support::tempdir("refused");
     fs::write(
         dir.join("suite.toml"),
         format!("[endpoints.api]\nurl = \"http://127.0.0.1:{port}\"\n\n[[requests]]\nname = \"ping\"\npath = \"/get\"\n"),
@@ -417,7 +417,7 @@ fn a_refused_connection_is_named() {
 #[test]
 fn exit_codes_follow_the_worst_request() {
     let serving = serve_demo();
-    let dir = crate::check::tempdir("exit-codes");
+    let dir = crate::support::tempdir("exit-codes");
     let write = |name: &str, path: &str, status: &str| {
         fs::write(
             dir.join(name),
@@ -471,7 +471,7 @@ fn exit_codes_follow_the_worst_request() {
 fn a_large_download_streams_to_its_file() {
     const SIZE: u64 = 1 << 30;
     let serving = serve_demo();
-    let dir = crate::check::tempdir("download");
+    let dir = crate::support::tempdir("download");
     fs::write(
         dir.join("suite.toml"),
         format!(
@@ -546,7 +546,7 @@ fn serve_answers_with_the_session_it_saw() {
 /// A failing suite fails the demo, with the suite's own exit code.
 #[test]
 fn demo_reports_a_failing_suite() {
-    let dir = crate::check::tempdir("demo-failing");
+    let dir = crate::support::tempdir("demo-failing");
     fs::write(
         dir.join("broken.toml"),
         format!(
@@ -617,7 +617,7 @@ fn serve_and_demo_refuse_what_cannot_work() {
 #[test]
 fn a_timeout_is_named() {
     let serving = serve_demo();
-    let dir = crate::check::tempdir("timeout");
+    let dir = crate::support::tempdir("timeout");
     fs::write(
         dir.join("suite.toml"),
         format!(

@@ -4,8 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::check::tempdir;
 use crate::run::{Serving, serve_demo};
+use crate::support::tempdir;
 use crate::support::{Run, root, run, runner};
 
 /// Writes `suite.toml` in a fresh folder: one endpoint at `serving` trusting the demo CA, and

@@ -73,3 +73,11 @@ pub fn cert_info(path: &Path) -> runner::tls::CertInfo {
 pub fn expiry(path: &Path) -> String {
     runner::tls::inspect::format_time(cert_info(path).not_after)
 }
+
+/// A fresh folder under `target/`, for files a test writes.
+pub fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = root().join("target/test-tmp").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("target/ is writable");
+    dir
+}

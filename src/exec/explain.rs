@@ -366,14 +366,13 @@ const NGINX_CERTIFICATE_ERROR: &str = "The SSL certificate error";
 /// A 400 answer after the server asked for a client certificate, as nginx gives instead of
 /// ending the handshake: no certificate configured (told by the handshake alone), or one sent
 /// and not accepted (told by nginx's page).
+/// `tls` comes with the handshake of the connection the answer came on.
 pub fn refused_client_certificate(
     status: u16,
     body: Option<&[u8]>,
-    tls: Option<&TlsClient>,
+    tls: Option<(&TlsClient, &Handshake)>,
 ) -> Option<Failure> {
-    let tls = tls?;
-    // The handshake of the connection the answer came on.
-    let handshake = tls.handshakes.last();
+    let (tls, handshake) = tls?;
     if status != 400 || !handshake.client_cert_requested {
         return None;
     }

@@ -24,6 +24,7 @@ use crate::report::payload::{OutputMode, Redactor};
 use crate::report::{Body, CertificateReport, RequestReport, TlsReport};
 use crate::tls::TlsClient;
 use crate::tls::inspect::{CertInfo, format_time};
+use crate::tls::observe::Handshake;
 
 /// How a run goes and is shown.
 #[derive(Debug, Clone, Default)]
@@ -265,7 +266,7 @@ async fn attempt(
     for (name, value) in endpoint_headers.chain(prepared.headers_shown.iter().cloned()) {
         debug!(request = %request.name, header = %name, value = %value, "  > {name}: {value}");
     }
-    let handshakes_before = target.tls.map_or(0, |tls| tls.handshakes.last().number);
+    let handshakes_before = target.tls.map_or(0, |tls| tls.handshakes.number());
     let started = Instant::now();
     let response = match prepared.builder.send().await {
         Ok(response) => response,
@@ -287,7 +288,11 @@ async fn attempt(
             )
         })
         .collect();
-    let leaf = target.tls.map(|tls| tls_report(tls, &response));
+    // The handshake of the connection the answer came on, read once for this response.
+    let handshake = target.tls.map(|tls| tls.handshakes.last());
+    let leaf = handshake
+        .as_ref()
+        .map(|handshake| tls_report(handshake, &response));
     let (tls_report, leaf) = leaf.map_or((None, None), |(r, l)| (Some(r), l));
     report.tls = tls_report;
     for (name, value) in &report.headers {
@@ -307,10 +312,7 @@ async fn attempt(
     }
     // A 400 after a client-certificate request may be nginx refusing the certificate: its page
     // tells, so the body is kept.
-    let keep = status == 400
-        && target
-            .tls
-            .is_some_and(|tls| tls.handshakes.last().client_cert_requested);
+    let keep = status == 400 && handshake.as_ref().is_some_and(|h| h.client_cert_requested);
     let received =
         receive::receive(response, request, settings.output, stdout, redactor, keep).await;
     let elapsed = started.elapsed();
@@ -352,9 +354,11 @@ async fn attempt(
             captured,
         };
     }
-    if let Some(failure) =
-        explain::refused_client_certificate(status, received.kept.as_deref(), target.tls)
-    {
+    if let Some(failure) = explain::refused_client_certificate(
+        status,
+        received.kept.as_deref(),
+        target.tls.zip(handshake.as_ref()),
+    ) {
         return failed(report, Verdict::Broken, failure.render(), false);
     }
     Attempt {
@@ -387,7 +391,10 @@ fn millis(elapsed: Duration) -> u64 {
 }
 
 /// The TLS session a response came over, and the server's leaf certificate.
-fn tls_report(tls: &TlsClient, response: &reqwest::Response) -> (TlsReport, Option<CertInfo>) {
+fn tls_report(
+    handshake: &Handshake,
+    response: &reqwest::Response,
+) -> (TlsReport, Option<CertInfo>) {
     let info = response.extensions().get::<reqwest::tls::TlsInfo>();
     let version = info.and_then(reqwest::tls::TlsInfo::version).map(|v| {
         if v == reqwest::tls::Version::TLS_1_3 {
@@ -399,7 +406,6 @@ fn tls_report(tls: &TlsClient, response: &reqwest::Response) -> (TlsReport, Opti
         }
         .to_owned()
     });
-    let handshake = tls.handshakes.last();
     let chain: Vec<CertInfo> = if handshake.presented.is_empty() {
         info.and_then(reqwest::tls::TlsInfo::peer_certificate)
             .and_then(|der| CertInfo::from_der(der).ok())

@@ -55,6 +55,14 @@ impl Handshakes {
         });
     }
 
+    /// How many handshakes presented a certificate so far, without copying the record.
+    pub fn number(&self) -> u64 {
+        self.last
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .number
+    }
+
     pub fn last(&self) -> Handshake {
         self.last
             .lock()
