@@ -17,7 +17,8 @@ use crate::config::Overrides;
 )]
 #[command(
     after_help = "Exit codes: 0 all good, 1 an expectation failed, 2 invalid input (nothing was sent), \
-3 a request could not complete.\nThe suite format: `runner schema`, or the README."
+3 a request could not complete, 4 results could not be written, 130/143 interrupted.\n\
+The suite format: `runner schema`, or the README."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -67,7 +68,7 @@ pub struct RunArgs {
     pub vars: VarArgs,
     /// What goes to stdout: response bodies, one JSON object per request, or nothing.
     #[arg(long, value_enum, default_value = "pretty")]
-    pub output: crate::report::payload::OutputMode,
+    pub output: crate::exec::OutputMode,
     /// The logs on stderr: readable lines, or one JSON object per event.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: crate::report::logging::LogFormat,

@@ -4,7 +4,9 @@ use std::fmt;
 use std::process::ExitCode;
 
 use crate::config::ConfigError;
+use crate::diagnostic::Diagnostic;
 use crate::load::LoadError;
+use crate::words::io_reason;
 
 /// Every request ran and every expectation held.
 pub const EXIT_OK: u8 = 0;
@@ -12,8 +14,14 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_EXPECTATION_FAILED: u8 = 1;
 /// Invalid input: command line, suite file or TLS material. Nothing was sent.
 pub const EXIT_INVALID_INPUT: u8 = 2;
-/// A request could not complete: connection, TLS handshake, timeout.
+/// A request could not complete: connection, TLS handshake, timeout, an internal error.
 pub const EXIT_REQUEST_FAILED: u8 = 3;
+/// Results could not be written: closed stdout, full disk, a report or output file.
+pub const EXIT_UNWRITABLE: u8 = 4;
+/// Interrupted by SIGINT (128 + 2).
+pub const EXIT_SIGINT: u8 = 130;
+/// Interrupted by SIGTERM (128 + 15).
+pub const EXIT_SIGTERM: u8 = 143;
 
 /// An error that ends a command.
 #[derive(Debug)]
@@ -26,8 +34,8 @@ pub enum Error {
     Serve(crate::serve::ServeError),
     /// A command-line value names nothing: the message and a help line.
     Usage(String, String),
-    /// A report file could not be written.
-    Report(String),
+    /// Input that cannot be used, found after loading: destinations, names across files.
+    Invalid(Vec<Diagnostic>),
     /// `runner demo` could not run its suites.
     Demo(String),
     /// Suites of `runner demo` failed; `code` is the worst of their exit codes.
@@ -43,57 +51,70 @@ impl Error {
         ExitCode::from(match self {
             Self::Load(_)
             | Self::Usage(..)
-            | Self::Report(_)
+            | Self::Invalid(_)
             | Self::Client(_)
             | Self::Serve(_)
             | Self::Runtime(_)
-            | Self::Output(_) => EXIT_INVALID_INPUT,
-            Self::Demo(_) => EXIT_INVALID_INPUT,
+            | Self::Demo(_) => EXIT_INVALID_INPUT,
+            Self::Output(_) => EXIT_UNWRITABLE,
             Self::DemoFailed { code, .. } => *code,
         })
     }
 }
 
+impl Error {
+    /// The error as diagnostics, for the one renderer.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            Self::Load(errors) => errors.iter().flat_map(LoadError::diagnostics).collect(),
+            Self::Invalid(diagnostics) => diagnostics.clone(),
+            Self::Client(error) => vec![Diagnostic::plain(format!(
+                "cannot set up endpoint `{}`: {}",
+                error.endpoint, error.reason
+            ))],
+            Self::Serve(error) => vec![Diagnostic::plain(&error.0)],
+            Self::Demo(message) => vec![Diagnostic::plain(message)],
+            Self::DemoFailed { suites, .. } => vec![Diagnostic::plain(format!(
+                "runner demo: these suites failed: {}",
+                suites.join(", ")
+            ))],
+            Self::Usage(message, help) => vec![Diagnostic::plain(message).help(help)],
+            Self::Runtime(error) => vec![Diagnostic::plain(format!(
+                "cannot start: {}",
+                io_reason(error)
+            ))],
+            Self::Output(error) => vec![Diagnostic::plain(format!(
+                "cannot write the output: {}",
+                io_reason(error)
+            ))],
+        }
+    }
+
+    /// Renders the error: text, a blank line between diagnostics, or one JSON object a line.
+    pub fn render(&self, json: bool) -> String {
+        let diagnostics = self.diagnostics();
+        if json {
+            return diagnostics
+                .iter()
+                .map(|d| format!("{}\n", d.to_json()))
+                .collect();
+        }
+        diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Load(errors) => {
-                for (i, error) in errors.iter().enumerate() {
-                    if i > 0 {
-                        writeln!(f)?;
-                    }
-                    write!(f, "{error}")?;
-                }
-                Ok(())
-            }
-            Self::Client(error) => error.fmt(f),
-            Self::Serve(error) => error.fmt(f),
-            Self::Demo(message) | Self::Report(message) => writeln!(f, "error: {message}"),
-            Self::DemoFailed { suites, .. } => writeln!(
-                f,
-                "error: runner demo: these suites failed: {}",
-                suites.join(", ")
-            ),
-            Self::Usage(message, help) => writeln!(f, "error: {message}\n  = help: {help}"),
-            Self::Runtime(error) => writeln!(f, "error: cannot start: {}", io_reason(error)),
-            Self::Output(error) => {
-                writeln!(f, "error: cannot write the output: {}", io_reason(error))
-            }
-        }
+        f.write_str(&self.render(false))
     }
 }
 
 impl From<ConfigError> for Error {
     fn from(error: ConfigError) -> Self {
         Self::Load(vec![LoadError::Config(error)])
-    }
-}
-
-/// An I/O error in words, without Rust's "(os error 2)".
-pub fn io_reason(error: &std::io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
     }
 }

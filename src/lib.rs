@@ -4,19 +4,20 @@
 //! [`tls`] (`secure_socket` → rustls `ClientConfig`) → [`client`] (one HTTP client per endpoint)
 //! → [`exec`] (requests, expectations, captures) → [`report`] (payloads, logs, reports).
 
-pub mod check;
 pub mod cli;
 pub mod client;
+pub mod commands;
 pub mod config;
-pub mod demo;
+pub mod diagnostic;
 pub mod error;
 pub mod exec;
 pub mod load;
+pub mod names;
 pub mod report;
-pub mod run;
 pub mod secret;
 pub mod serve;
 pub mod tls;
+pub mod words;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -39,20 +40,22 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             );
         }
     };
+    // `--log-format json`: every message is a JSON object, the errors of loading too.
+    let json = matches!(&cli.command, Command::Run(args) if args.log_format == report::logging::LogFormat::Json);
     let outcome = match cli.command {
-        Command::Run(args) => run::run(&args),
-        Command::Check(args) => check::run(&args),
+        Command::Run(args) => commands::run::run(&args),
+        Command::Check(args) => commands::check::run(&args),
         Command::Schema => print_schema(),
         Command::Serve(args) => args
             .options()
             .map_err(error::Error::Serve)
-            .and_then(|o| serve::run(&o)),
-        Command::Demo(args) => demo::run(&args.configs),
+            .and_then(|o| commands::serve::run(&o)),
+        Command::Demo(args) => commands::demo::run(&args.configs),
     };
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            eprint!("{error}");
+            report::progress::write_stderr(error.render(json).as_bytes());
             error.exit_code()
         }
     }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::Path;
 
 use crate::config::{self, CommandLineVars, ConfigError, Suite};
+use crate::diagnostic::Diagnostic;
 use crate::tls::{self, TlsClient, TlsError};
 
 /// A suite and its endpoints' TLS, in endpoint order (`None` for `http://` endpoints).
@@ -21,12 +22,20 @@ pub enum LoadError {
     Tls(TlsError),
 }
 
+impl LoadError {
+    /// Each problem, with its place.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            Self::Config(error) => error.diagnostics(),
+            Self::Tls(error) => error.diagnostics(),
+        }
+    }
+}
+
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Config(error) => error.fmt(f),
-            Self::Tls(error) => error.fmt(f),
-        }
+        let rendered: Vec<String> = self.diagnostics().iter().map(ToString::to_string).collect();
+        f.write_str(&rendered.join("\n"))
     }
 }
 

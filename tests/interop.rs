@@ -43,6 +43,13 @@ const SCENARIOS: &[(&str, &str, &str, &str)] = &[
     ("wrong-name", "wrong-name-chain.crt", "wrong-name.key", ""),
     ("expired", "expired-chain.crt", "expired.key", ""),
     ("selfsigned", "selfsigned.crt", "selfsigned.key", ""),
+    // An application that answers 400 itself, behind an optional client certificate.
+    (
+        "app-400",
+        "server-chain.crt",
+        "server.key",
+        "ssl_client_certificate root.crt; ssl_verify_client optional; ssl_verify_depth 2;",
+    ),
 ];
 
 /// A running nginx; dropping it stops it.
@@ -91,10 +98,11 @@ impl Nginx {
         ssl_certificate_key {fx}/{key};
         {extra}
         location / {{
-            return 200 '{{"scenario":"{name}","verify":"$ssl_client_verify","subject":"$ssl_client_s_dn","protocol":"$ssl_protocol","cipher":"$ssl_cipher"}}\n';
+            return {status} '{{"scenario":"{name}","verify":"$ssl_client_verify","subject":"$ssl_client_s_dn","protocol":"$ssl_protocol","cipher":"$ssl_cipher"}}\n';
         }}
     }}"#,
                 fx = fixtures.display(),
+                status = if *name == "app-400" { 400 } else { 200 },
                 extra = extra.replace("root.crt", &format!("{}/root.crt", fixtures.display())),
             );
         }
@@ -332,6 +340,32 @@ fn the_tls_matrix_against_nginx() {
         &outcome,
     );
 
+    // An application's own 400 behind an optional client certificate is the application's
+    // answer: an expectation failure (exit 1), with a hint, not a TLS verdict.
+    let outcome = probe(
+        &fixtures,
+        &nginx,
+        "app-400",
+        "app-refusal",
+        "cert = \"root.crt\"",
+    );
+    let port = nginx.port("app-400");
+    let logs = outcome
+        .stderr
+        .rsplit_once("1 file, 1 request: ")
+        .map_or(outcome.stderr.as_str(), |(l, _)| l);
+    let wanted = format!(
+        "app-refusal: GET https://localhost:{port}/ -> 400 Bad Request in N ms, TLSv1.2, no client certificate
+error: app-refusal: status expected a status below 400, got 400 (app-refusal.toml:7:1)
+  = hint: the server asked for a client certificate (optional for the handshake) and none is configured; if this answer is about that, add `key = {{ cert_file, key_file }}` to `secure_socket`
+"
+    );
+    expect(
+        &format!("app-refusal, which should say:\n{wanted}\n"),
+        outcome.code == 1 && without_timings(logs) == wanted,
+        &outcome,
+    );
+
     // Failures, each with its whole message.
     let failures_expected = failure_cases(&fixtures);
     for (scenario, name, socket, message) in &failures_expected {
@@ -426,7 +460,7 @@ fn failure_cases(fixtures: &Path) -> Vec<(&'static str, &'static str, String, St
             format!(
                 "no-identity: GET https://localhost:{{port}}/ -> 400 Bad Request in N ms, TLSv1.2, no client certificate
 error: no-identity: the server asked for a client certificate and none is configured
-  it answered 400 Bad Request instead of ending the handshake, as nginx does
+  it answered 400 Bad Request: \"No required SSL certificate was sent\" (nginx)
   = help: {add_key}
 "
             ),

@@ -9,6 +9,8 @@
 mod check;
 mod fuzz;
 mod interop;
+mod layers;
+mod outcomes;
 mod pki;
 mod run;
 mod schema;

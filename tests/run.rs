@@ -130,6 +130,7 @@ fn output_json_has_one_object_per_request() {
     assert_eq!(
         fields,
         [
+            "file",
             "name",
             "endpoint",
             "method",
@@ -138,6 +139,7 @@ fn output_json_has_one_object_per_request() {
             "headers",
             "body",
             "duration_ms",
+            "total_ms",
             "attempts",
             "tls",
             "expectations",

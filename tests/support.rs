@@ -81,3 +81,184 @@ pub fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("target/ is writable");
     dir
 }
+
+/// One `runner` run and everything it must do, in the style of just's `tests/test.rs`: the exit
+/// code, stdout and stderr are compared in full. Durations ("12 ms", "in 0.03 s") and the
+/// replacements a test names (a server's port) are made constant first; a regex is used only
+/// where a test asks for one.
+#[derive(Debug)]
+pub struct Test {
+    dir: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    replacements: Vec<(String, String)>,
+    code: i32,
+    stdout: Expected,
+    stderr: Expected,
+}
+
+#[derive(Debug)]
+enum Expected {
+    Exactly(String),
+    Matching(String),
+    Anything,
+}
+
+impl Expected {
+    fn check(&self, what: &str, actual: &str) {
+        match self {
+            Self::Exactly(text) => assert_eq!(actual, text, "{what} differs"),
+            Self::Matching(pattern) => {
+                let regex = regex::Regex::new(&format!("^(?s:{pattern})$")).expect("a regex");
+                assert!(
+                    regex.is_match(actual),
+                    "{what} does not match /{pattern}/:\n{actual}"
+                );
+            }
+            Self::Anything => {}
+        }
+    }
+}
+
+impl Test {
+    /// A run in a fresh folder `target/test-tmp/NAME`.
+    pub fn new(name: &str) -> Self {
+        Self {
+            dir: tempdir(name),
+            args: Vec::new(),
+            env: Vec::new(),
+            replacements: Vec::new(),
+            code: 0,
+            stdout: Expected::Exactly(String::new()),
+            stderr: Expected::Exactly(String::new()),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes a file (a suite, say) into the test's folder.
+    #[must_use]
+    pub fn file(self, name: &str, text: &str) -> Self {
+        let path = self.dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("a folder");
+        }
+        std::fs::write(path, text).expect("a file");
+        self
+    }
+
+    #[must_use]
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.args.extend(args.iter().map(|a| (*a).to_owned()));
+        self
+    }
+
+    #[must_use]
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Shows `from` as `to` in stdout and stderr before they are compared.
+    #[must_use]
+    pub fn replace(mut self, from: &str, to: &str) -> Self {
+        self.replacements.push((from.to_owned(), to.to_owned()));
+        self
+    }
+
+    #[must_use]
+    pub fn code(mut self, code: i32) -> Self {
+        self.code = code;
+        self
+    }
+
+    #[must_use]
+    pub fn stdout(mut self, text: &str) -> Self {
+        self.stdout = Expected::Exactly(text.to_owned());
+        self
+    }
+
+    #[must_use]
+    pub fn stderr(mut self, text: &str) -> Self {
+        self.stderr = Expected::Exactly(text.to_owned());
+        self
+    }
+
+    #[must_use]
+    pub fn stdout_regex(mut self, pattern: &str) -> Self {
+        self.stdout = Expected::Matching(pattern.to_owned());
+        self
+    }
+
+    #[must_use]
+    pub fn stderr_regex(mut self, pattern: &str) -> Self {
+        self.stderr = Expected::Matching(pattern.to_owned());
+        self
+    }
+
+    /// stderr is not compared (the test reads it itself).
+    #[must_use]
+    pub fn any_stderr(mut self) -> Self {
+        self.stderr = Expected::Anything;
+        self
+    }
+
+    /// stdout is not compared (the test reads it itself).
+    #[must_use]
+    pub fn any_stdout(mut self) -> Self {
+        self.stdout = Expected::Anything;
+        self
+    }
+
+    /// The command as it will run.
+    pub fn command(&self) -> Command {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let mut command = runner(&self.dir, &args);
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        command
+    }
+
+    fn normalise(&self, text: &str) -> String {
+        static DURATIONS: std::sync::OnceLock<[(regex::Regex, &str); 2]> =
+            std::sync::OnceLock::new();
+        let durations = DURATIONS.get_or_init(|| {
+            [
+                (regex::Regex::new(r"\b\d+ ms\b").expect("a regex"), "N ms"),
+                (
+                    regex::Regex::new(r"\bin \d+\.\d\d s\b").expect("a regex"),
+                    "in N s",
+                ),
+            ]
+        });
+        let mut text = text.to_owned();
+        for (from, to) in &self.replacements {
+            text = text.replace(from, to);
+        }
+        for (pattern, with) in durations {
+            text = pattern.replace_all(&text, *with).into_owned();
+        }
+        text
+    }
+
+    /// Runs it and checks everything; returns what it did, normalised.
+    pub fn run(self) -> Run {
+        let raw = run(self.command());
+        let done = Run {
+            code: raw.code,
+            stdout: self.normalise(&raw.stdout),
+            stderr: self.normalise(&raw.stderr),
+        };
+        assert_eq!(
+            done.code, self.code,
+            "exit code; stderr:\n{}\nstdout:\n{}",
+            done.stderr, done.stdout
+        );
+        self.stdout.check("stdout", &done.stdout);
+        self.stderr.check("stderr", &done.stderr);
+        done
+    }
+}

@@ -6,12 +6,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::diagnostic::{Diagnostic, Source, Span};
 use super::duration::{self, DurationError};
 use super::raw::{RawDuration, Scalar};
 use super::spanned::Spanned;
 use super::suite::FileRef;
 use super::template::{CaptureNames, Origin, Resolved, Scope, Template};
+use crate::diagnostic::{Diagnostic, Source, Span};
 use crate::secret::Secret;
 
 /// The state of one conversion: where we are and what went wrong so far.

@@ -51,6 +51,11 @@ pub fn show(duration: Duration) -> String {
             }
         }
     }
+    // Below a minute, seconds with a fraction read best: "1.5s", not "1s500ms".
+    if seconds > 0 && seconds < 60 && duration.subsec_nanos().is_multiple_of(1_000_000) {
+        let text = format!("{seconds}.{:03}", duration.subsec_millis());
+        return format!("{}s", text.trim_end_matches('0').trim_end_matches('.'));
+    }
     humantime::format_duration(duration)
         .to_string()
         .replace(' ', "")
@@ -59,6 +64,14 @@ pub fn show(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shows_waits_as_people_write_them() {
+        assert_eq!(show(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(show(Duration::from_millis(250)), "250ms");
+        assert_eq!(show(Duration::from_secs(120)), "2m");
+        assert_eq!(show(Duration::from_millis(10_050)), "10.05s");
+    }
 
     #[test]
     fn accepts_units_and_seconds() {

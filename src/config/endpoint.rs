@@ -6,7 +6,6 @@ use rustls::pki_types::ServerName;
 use url::Url;
 
 use super::convert::Converter;
-use super::diagnostic::quoted_list;
 use super::raw::{
     RawCert, RawEndpoint, RawHttpVersion, RawKey, RawProtocol, RawRedirects, RawSecureSocket,
 };
@@ -15,7 +14,8 @@ use super::suite::{
     Endpoint, Header, HttpVersion, Identity, Redirects, SecureSocket, TlsVersion, Trust,
 };
 use super::template::CaptureNames;
-use crate::tls;
+use crate::diagnostic::quoted_list;
+use crate::names;
 
 /// The limit used by `follow_redirects = true`, as browsers and curl's `--max-redirs` default do.
 const DEFAULT_MAX_REDIRECTS: u32 = 10;
@@ -186,7 +186,7 @@ impl Converter<'_> {
                     .filter(|&v| {
                         suites
                             .iter()
-                            .any(|&s| tls::is_tls13(s) == (v == TlsVersion::Tls13))
+                            .any(|&s| names::is_tls13(s) == (v == TlsVersion::Tls13))
                     })
                     .collect(),
             ),
@@ -397,7 +397,7 @@ impl Converter<'_> {
         let mut suites = Vec::new();
         let mut ok = true;
         for name in names {
-            match tls::cipher_by_name(name.get()) {
+            match names::cipher_by_name(name.get()) {
                 Some(suite) => suites.push(suite),
                 None => {
                     self.report(
@@ -407,7 +407,7 @@ impl Converter<'_> {
                         )
                         .help(format!(
                             "the supported suites are {}",
-                            tls::supported_cipher_names().join(", ")
+                            names::supported_cipher_names().join(", ")
                         )),
                     );
                     ok = false;
@@ -421,7 +421,7 @@ impl Converter<'_> {
         for &version in versions.iter().filter(|_| explicit_versions) {
             let usable = suites
                 .iter()
-                .any(|&s| tls::is_tls13(s) == (version == TlsVersion::Tls13));
+                .any(|&s| names::is_tls13(s) == (version == TlsVersion::Tls13));
             if !usable && let (Some(first), Some(last)) = (names.first(), names.last()) {
                 self.report(
                     self.error(
@@ -445,7 +445,7 @@ impl Converter<'_> {
 
 impl SecureSocket {
     /// An `https://` endpoint without `secure_socket`: the system's trust store and defaults.
-    fn system_default(span: super::diagnostic::Span) -> Self {
+    fn system_default(span: crate::diagnostic::Span) -> Self {
         Self {
             trust: Trust::System,
             system_roots: false,

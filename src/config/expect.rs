@@ -7,7 +7,6 @@ use regex::Regex;
 use serde_json_path::JsonPath;
 
 use super::convert::Converter;
-use super::diagnostic::Span;
 use super::endpoint::TransposeNone;
 use super::raw::{
     RawCapture, RawCertificateExpect, RawExpect, RawMatcher, RawStatus, RawStatusItem,
@@ -17,6 +16,7 @@ use super::suite::{
     Capture, CaptureFrom, CertificateExpect, Expect, JsonQuery, Matcher, Op, StatusPattern,
 };
 use super::template::{CaptureNames, is_valid_name};
+use crate::diagnostic::Span;
 
 impl Converter<'_> {
     pub fn expect(&mut self, raw: &Spanned<RawExpect>, captures: &CaptureNames) -> Option<Expect> {

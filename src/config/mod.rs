@@ -3,7 +3,7 @@
 //! Every problem is a [`Diagnostic`] pointing into the file.
 
 mod convert;
-pub mod diagnostic;
+
 pub mod duration;
 mod endpoint;
 mod expect;
@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-pub use diagnostic::{Diagnostic, Source};
+pub use crate::diagnostic::{Diagnostic, Source};
 pub use raw::RawSuite;
 pub use suite::Suite;
 
@@ -53,41 +53,35 @@ pub enum ConfigError {
     Invalid(Vec<Diagnostic>),
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ConfigError {
+    /// Each problem, with its place.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
         match self {
             Self::Read { path, error } => {
-                writeln!(
-                    f,
-                    "error: cannot read {}: {}",
+                let diagnostic = Diagnostic::plain(format!(
+                    "cannot read {}: {}",
                     path.display(),
-                    crate::error::io_reason(error)
-                )?;
-                if error.kind() == std::io::ErrorKind::NotFound {
-                    writeln!(
-                        f,
-                        "  = help: check the path; suites are TOML files, and a directory means its *.toml files"
-                    )?;
-                }
-                Ok(())
+                    crate::words::io_reason(error)
+                ));
+                vec![if error.kind() == std::io::ErrorKind::NotFound {
+                    diagnostic.help("check the path; suites are TOML files, and a directory means its *.toml files")
+                } else {
+                    diagnostic
+                }]
             }
-            Self::EmptyDir { path } => {
-                writeln!(f, "error: {} holds no *.toml suite file", path.display())?;
-                writeln!(
-                    f,
-                    "  = help: give suite files, or a directory that holds some"
-                )
-            }
-            Self::Invalid(diagnostics) => {
-                for (i, diagnostic) in diagnostics.iter().enumerate() {
-                    if i > 0 {
-                        writeln!(f)?;
-                    }
-                    write!(f, "{diagnostic}")?;
-                }
-                Ok(())
-            }
+            Self::EmptyDir { path } => vec![
+                Diagnostic::plain(format!("{} holds no *.toml suite file", path.display()))
+                    .help("give suite files, or a directory that holds some"),
+            ],
+            Self::Invalid(diagnostics) => diagnostics.clone(),
         }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rendered: Vec<String> = self.diagnostics().iter().map(ToString::to_string).collect();
+        f.write_str(&rendered.join("\n"))
     }
 }
 
@@ -265,36 +259,68 @@ pub fn load_source(
     }
 }
 
-/// Request names, given or default ("METHOD path"); a duplicate is reported.
+/// The endpoint a request names, or the file's only one.
+fn endpoint_of<'a>(request: &'a raw::RawRequest, only: Option<&'a String>) -> Option<&'a String> {
+    request.endpoint.as_ref().map(|e| e.get()).or(only)
+}
+
+/// Request names: given, or by default "METHOD path". Default names never collide: when one
+/// repeats, the endpoint's name is added ("GET /get (api)"), then an ordinal ("GET /get (api)
+/// #2"). A given name that repeats is reported.
 fn request_names(converter: &mut Converter<'_>, raw: &RawSuite) -> Vec<String> {
+    let defaults: Vec<String> = raw
+        .requests
+        .iter()
+        .map(|r| request::default_name(r))
+        .collect();
+    let only_endpoint = (raw.endpoints.len() == 1)
+        .then(|| raw.endpoints.keys().next())
+        .flatten();
+    // Per default name of the unnamed requests: how many, and on which endpoints.
+    let mut unnamed: HashMap<&str, (usize, HashSet<Option<&String>>)> = HashMap::new();
+    for (request, default) in raw.requests.iter().zip(&defaults) {
+        if request.name.is_none() {
+            let entry = unnamed.entry(default.as_str()).or_default();
+            entry.0 += 1;
+            entry.1.insert(endpoint_of(request, only_endpoint));
+        }
+    }
+    let mut taken: HashSet<String> = raw
+        .requests
+        .iter()
+        .filter_map(|r| r.name.as_ref().map(|n| n.get().clone()))
+        .collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut names = Vec::new();
-    for (index, request) in raw.requests.iter().enumerate() {
-        let name = request
-            .name
-            .as_ref()
-            .map_or_else(|| request::default_name(request), |n| n.get().clone());
-        if let Some(&first) = seen.get(&name) {
-            let span = request
-                .name
-                .as_ref()
-                .map_or_else(|| request.span(), Spanned::span);
-            let help = if request.name.is_some() {
-                format!(
-                    "request names are unique in a file; the first \"{name}\" is request {}",
-                    first + 1
-                )
-            } else {
-                format!(
-                    "requests {} and {} are both called \"{name}\"; give one a `name`",
-                    first + 1,
-                    index + 1
-                )
+    for (index, (request, default)) in raw.requests.iter().zip(&defaults).enumerate() {
+        let Some(given) = &request.name else {
+            // The endpoint tells requests apart only when they go to different ones.
+            let on_several = unnamed
+                .get(default.as_str())
+                .is_some_and(|(count, endpoints)| *count > 1 && endpoints.len() > 1);
+            let mut name = match endpoint_of(request, only_endpoint) {
+                Some(endpoint) if on_several || taken.contains(default) => {
+                    format!("{default} ({endpoint})")
+                }
+                _ => default.clone(),
             };
+            if taken.contains(&name) {
+                let ordinal = (2..).find(|k| !taken.contains(&format!("{name} #{k}")));
+                name = format!("{name} #{}", ordinal.unwrap_or(2));
+            }
+            taken.insert(name.clone());
+            names.push(name);
+            continue;
+        };
+        let name = given.get().clone();
+        if let Some(&first) = seen.get(&name) {
             converter.report(
                 converter
-                    .error(&span, format!("duplicate request name \"{name}\""))
-                    .help(help),
+                    .error(&given.span(), format!("duplicate request name \"{name}\""))
+                    .help(format!(
+                        "request names are unique in a file; the first \"{name}\" is request {}",
+                        first + 1
+                    )),
             );
         } else {
             seen.insert(name.clone(), index);

@@ -81,7 +81,7 @@ impl Converter<'_> {
                     )
                     .help(format!(
                         "add `endpoint = ` one of {}",
-                        super::diagnostic::quoted_list(endpoints)
+                        crate::diagnostic::quoted_list(endpoints)
                     )),
                 );
                 None
@@ -90,14 +90,14 @@ impl Converter<'_> {
                 if let Some(index) = endpoints.iter().position(|e| e == name.get()) {
                     return Some(index);
                 }
-                let help = match super::diagnostic::nearest(name.get(), endpoints) {
+                let help = match crate::diagnostic::nearest(name.get(), endpoints) {
                     Some(near) => format!("did you mean \"{near}\"?"),
                     None if endpoints.is_empty() => {
                         "add an endpoint: [endpoints.api] with url = \"https://...\"".to_owned()
                     }
                     None => format!(
                         "the endpoints are {}",
-                        super::diagnostic::quoted_list(endpoints)
+                        crate::diagnostic::quoted_list(endpoints)
                     ),
                 };
                 self.report(
@@ -160,7 +160,7 @@ impl Converter<'_> {
     }
 
     fn body(&mut self, raw: &RawRequest, captures: &CaptureNames) -> Option<Option<Body>> {
-        let given: Vec<(&str, super::diagnostic::Span)> = [
+        let given: Vec<(&str, crate::diagnostic::Span)> = [
             ("body", raw.body.as_ref().map(Spanned::span)),
             ("json", raw.json.as_ref().map(Spanned::span)),
             ("form", raw.form.as_ref().map(Spanned::span)),
@@ -215,7 +215,7 @@ impl Converter<'_> {
     pub fn value(
         &mut self,
         raw: &toml::Value,
-        span: &super::diagnostic::Span,
+        span: &crate::diagnostic::Span,
         captures: &CaptureNames,
     ) -> Option<Value> {
         Some(match raw {

@@ -7,7 +7,7 @@ use std::ops::Deref;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer};
 
-use super::diagnostic::Span;
+use crate::diagnostic::Span;
 
 /// A deserialized value and the byte range it came from.
 #[derive(Debug, Clone, PartialEq)]

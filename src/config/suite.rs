@@ -13,8 +13,8 @@ use rustls::pki_types::ServerName;
 use serde_json_path::JsonPath;
 use url::Url;
 
-use super::diagnostic::{Source, Span};
 use super::template::Template;
+use crate::diagnostic::{Source, Span};
 use crate::secret::Secret;
 
 /// One suite file, loaded and checked.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::diagnostic::{Diagnostic, Source, Span, nearest};
+use crate::diagnostic::{Diagnostic, Source, Span, nearest};
 use crate::secret::{REDACTED, Secret};
 
 /// One piece of a resolved string.

@@ -4,10 +4,10 @@
 use http::HeaderMap;
 use serde_json::Value as Json;
 
-use crate::config::diagnostic::Source;
+use super::outcome::ExpectationReport;
 use crate::config::suite::{CaptureFrom, Request};
 use crate::config::template::Captured;
-use crate::report::ExpectationReport;
+use crate::diagnostic::Source;
 
 /// Takes every capture of a request: the values found, and a failed report for each that found
 /// nothing.

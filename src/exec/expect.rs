@@ -7,11 +7,11 @@ use std::time::Duration;
 use http::HeaderMap;
 use serde_json::Value as Json;
 
-use crate::config::diagnostic::Source;
+use super::outcome::ExpectationReport;
 use crate::config::duration;
 use crate::config::suite::{Matcher, Op, Request, StatusPattern};
 use crate::config::template::Captures;
-use crate::report::ExpectationReport;
+use crate::diagnostic::Source;
 use crate::tls::CertInfo;
 use crate::tls::inspect::{format_time, now};
 

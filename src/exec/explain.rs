@@ -363,9 +363,12 @@ const ADD_KEY_HELP: &str = "add `key = { cert_file = \"client.crt\", key_file = 
 /// well and answers 400 with this text: the page is the only sign of what happened.
 const NGINX_CERTIFICATE_ERROR: &str = "The SSL certificate error";
 
-/// A 400 answer after the server asked for a client certificate, as nginx gives instead of
-/// ending the handshake: no certificate configured (told by the handshake alone), or one sent
-/// and not accepted (told by nginx's page).
+/// nginx's page for a required client certificate that was not sent (`ssl_verify_client on`).
+const NGINX_NO_CERTIFICATE: &str = "No required SSL certificate was sent";
+
+/// A 400 answer that is the server refusing the client certificate, not the application's own
+/// 400: told only by nginx's own pages, which end the request instead of the handshake. Any
+/// other 400 stays what it is: an answer the expectations judge.
 /// `tls` comes with the handshake of the connection the answer came on.
 pub fn refused_client_certificate(
     status: u16,
@@ -376,18 +379,16 @@ pub fn refused_client_certificate(
     if status != 400 || !handshake.client_cert_requested {
         return None;
     }
+    let page_says = |text: &str| body.is_some_and(|b| String::from_utf8_lossy(b).contains(text));
     match (&tls.identity, handshake.client_cert_sent) {
-        (None, false) => Some(
+        (None, false) if page_says(NGINX_NO_CERTIFICATE) => Some(
             Failure::new("the server asked for a client certificate and none is configured")
                 .detail(
-                    "it answered 400 Bad Request instead of ending the handshake, as nginx does",
+                    "it answered 400 Bad Request: \"No required SSL certificate was sent\" (nginx)",
                 )
                 .help(ADD_KEY_HELP),
         ),
-        (Some(identity), true)
-            if body
-                .is_some_and(|b| String::from_utf8_lossy(b).contains(NGINX_CERTIFICATE_ERROR)) =>
-        {
+        (Some(identity), true) if page_says(NGINX_CERTIFICATE_ERROR) => {
             let leaf = &identity.leaf;
             Some(
                 Failure::new(format!("the server refused the client certificate {}", leaf.subject))
@@ -398,4 +399,15 @@ pub fn refused_client_certificate(
         }
         _ => None,
     }
+}
+
+/// What may explain an unexpected status, without changing the verdict: a 400 or 403 from a
+/// server that asked for a client certificate none was sent for.
+pub fn hint_for_status(status: u16, tls: Option<(&TlsClient, &Handshake)>) -> Option<String> {
+    let (tls, handshake) = tls?;
+    let asked_and_none =
+        handshake.client_cert_requested && !handshake.client_cert_sent && tls.identity.is_none();
+    (matches!(status, 400 | 401 | 403) && asked_and_none).then(|| {
+        "the server asked for a client certificate (optional for the handshake) and none is configured; if this answer is about that, add `key = { cert_file, key_file }` to `secure_socket`".to_owned()
+    })
 }

@@ -1,32 +1,50 @@
-//! The executor: runs a suite's requests in order, with retries; streams their bodies where
-//! they go; checks expectations; keeps captures for the requests that follow; logs a line per
-//! request and explains what failed.
+//! The executor: runs a suite's requests in order, with retries; checks expectations; keeps
+//! captures for the requests that follow; explains what failed. It returns each request's
+//! outcome and tells what happens as [`Event`]s to a [`Listener`]: it never writes to stdout, a
+//! log or a progress bar itself.
 
+pub mod body;
 mod capture;
+pub mod event;
 mod expect;
 pub mod explain;
+pub mod outcome;
 mod receive;
 mod send;
 
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use tracing::{debug, info, warn};
-
 use crate::client::EndpointClient;
-use crate::config::diagnostic::Source;
-use crate::config::duration;
 use crate::config::suite::{Endpoint, Request, Retry};
 use crate::config::template::{Captured, Captures};
+use crate::diagnostic::Source;
 use crate::load::Loaded;
-use crate::report::payload::{OutputMode, Redactor};
-use crate::report::{Body, CertificateReport, RequestReport, TlsReport};
+use crate::secret::Redactor;
 use crate::tls::TlsClient;
 use crate::tls::inspect::{CertInfo, format_time};
 use crate::tls::observe::Handshake;
 
-/// How a run goes and is shown.
+pub use body::BodyKind;
+pub use event::{Destination, Event, Listener, Unwritable};
+pub use outcome::{
+    Body, CertificateReport, ExpectationReport, Finished, RequestReport, TlsReport, Verdict,
+};
+
+/// `--output`: what goes to stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputMode {
+    /// Response bodies: JSON pretty-printed, text as it is.
+    #[default]
+    Pretty,
+    /// One JSON object per request: file, name, status, headers, body, timing, TLS,
+    /// expectations.
+    Json,
+    /// Nothing on stdout.
+    None,
+}
+
+/// How a run goes.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub output: OutputMode,
@@ -36,49 +54,64 @@ pub struct Settings {
     pub fail_fast: bool,
 }
 
-/// How a request ended, from best to worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Verdict {
-    Passed,
-    /// An expectation failed (exit 1).
-    Failed,
-    /// It could not complete: connection, TLS, timeout (exit 3).
-    Broken,
+impl Settings {
+    /// Whether `--only` lets a request run.
+    pub fn runs(&self, request: &Request) -> bool {
+        self.only.is_empty() || self.only.contains(&request.name)
+    }
 }
 
-/// A request's report and verdict.
-#[derive(Debug)]
-pub struct Finished {
-    pub report: RequestReport,
-    pub verdict: Verdict,
+/// What weakens an endpoint's security, said once per run of its file.
+fn warnings(loaded: &Loaded) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for endpoint in &loaded.suite.endpoints {
+        let Some(socket) = &endpoint.tls else {
+            continue;
+        };
+        if socket.danger_accept_invalid_certs {
+            warnings.push(format!(
+                "endpoint {}: enable = false: the server's certificate is NOT verified; anyone in the middle can read and change this traffic",
+                endpoint.name
+            ));
+        } else if socket.danger_skip_hostname_check {
+            warnings.push(format!(
+                "endpoint {}: verify_hostname = false: the server's certificate is not checked against the host name; any certificate of a trusted CA is accepted",
+                endpoint.name
+            ));
+        }
+    }
+    warnings
 }
 
-/// Runs the requests of a suite, in order. `stop` is shared by a run's suites for
-/// `--fail-fast`.
+/// Runs the requests of a suite, in order, telling `listener` what happens. `stop` is shared by
+/// a run's suites: `--fail-fast`, a closed stdout or an interruption sets it, and no further
+/// request is sent.
 pub async fn run_suite(
     loaded: &Loaded,
     clients: &[EndpointClient],
     settings: &Settings,
-    stdout: &mut (dyn Write + Send),
+    listener: &mut dyn Listener,
     stop: &AtomicBool,
 ) -> Vec<Finished> {
-    for (endpoint, tls) in loaded.suite.endpoints.iter().zip(&loaded.tls) {
-        if tls.as_ref().is_some_and(|t| t.danger_accept_invalid_certs) {
-            warn!(
-                endpoint = %endpoint.name,
-                "endpoint {}: enable = false: the server's certificate is NOT verified; anyone in the middle can read and change this traffic",
-                endpoint.name
-            );
-        }
+    let path = loaded.suite.source.path.clone();
+    let mut finished = Vec::new();
+    if listener
+        .event(Event::FileStarted {
+            path,
+            warnings: warnings(loaded),
+        })
+        .is_err()
+    {
+        stop.store(true, Ordering::Relaxed);
+        return finished;
     }
     let mut captures = Captures::new();
     let mut redactor = Redactor::default();
-    let mut finished = Vec::new();
     for request in &loaded.suite.requests {
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        if !settings.only.is_empty() && !settings.only.contains(&request.name) {
+        if !settings.runs(request) {
             continue;
         }
         let (Some(endpoint), Some(client), Some(tls)) = (
@@ -89,29 +122,53 @@ pub async fn run_suite(
             // The loader resolved every request's endpoint to an index into these lists.
             continue;
         };
+        fault::panic_at(&request.name);
         let target = Target {
             endpoint,
             client,
             tls: tls.as_ref(),
             source: &loaded.suite.source,
         };
-        let done = run_request(
+        let mut done = run_request(
             &target,
             request,
             &mut captures,
             &mut redactor,
             settings,
-            stdout,
+            listener,
         )
         .await;
-        crate::report::progress::tick();
         if settings.fail_fast && done.verdict != Verdict::Passed {
             stop.store(true, Ordering::Relaxed);
         }
+        if let Err(unwritable) = listener.event(Event::RequestFinished(Box::new(done.clone()))) {
+            done.verdict = Verdict::Unwritten;
+            done.report.error = Some(unwritable.0.clone());
+        }
+        let unwritten = done.verdict == Verdict::Unwritten;
         finished.push(done);
+        if unwritten {
+            stop.store(true, Ordering::Relaxed);
+            return finished;
+        }
     }
-    let _ = stdout.flush();
+    if listener.event(Event::FileFinished).is_err() {
+        stop.store(true, Ordering::Relaxed);
+    }
     finished
+}
+
+/// A way for the tests to make a suite's task panic, as a bug would: debug builds only.
+mod fault {
+    /// Panics when `RUNNER_FAULT_PANIC` names this request (debug builds only).
+    pub fn panic_at(request: &str) {
+        #[cfg(debug_assertions)]
+        if std::env::var("RUNNER_FAULT_PANIC").is_ok_and(|name| name == request) {
+            panic!("RUNNER_FAULT_PANIC at request {request}");
+        }
+        #[cfg(not(debug_assertions))]
+        let _ = request;
+    }
 }
 
 /// Where a request goes, and the suite it comes from.
@@ -126,18 +183,21 @@ struct Target<'a> {
 struct Attempt {
     report: RequestReport,
     verdict: Verdict,
-    /// Why it failed, explained, when it could not complete.
-    failure: Option<String>,
     /// It failed before an answer arrived (connection, TLS, timeout): worth another try.
     transient: bool,
     captured: Vec<(String, Captured)>,
 }
 
 impl Attempt {
-    /// Why another attempt is due, if it is.
+    /// Why another attempt is due, if it is: the cause in a few words.
     fn retry_reason(&self, retry: &Retry) -> Option<String> {
         if self.transient {
-            return Some("it could not complete".to_owned());
+            let error = self
+                .report
+                .error
+                .as_deref()
+                .unwrap_or("it could not complete");
+            return Some(error.lines().next().unwrap_or(error).to_owned());
         }
         match self.report.status {
             Some(status) if retry.on_status.contains(&status) => Some(format!("status {status}")),
@@ -153,13 +213,22 @@ impl Attempt {
     }
 }
 
+static NO_RETRY: Retry = Retry {
+    count: 0,
+    interval: Duration::ZERO,
+    backoff_factor: 1.0,
+    max_interval: None,
+    on_status: Vec::new(),
+    until_expect: false,
+};
+
 async fn run_request(
     target: &Target<'_>,
     request: &Request,
     captures: &mut Captures,
     redactor: &mut Redactor,
     settings: &Settings,
-    stdout: &mut (dyn Write + Send),
+    listener: &mut dyn Listener,
 ) -> Finished {
     // Whatever secret the request sends may come back in an echo: it is hidden there too.
     let endpoint_headers = target.endpoint.headers.iter().map(|h| &h.value);
@@ -168,52 +237,43 @@ async fn run_request(
             redactor.add(secret);
         }
     }
-    let retry = request.retry.clone().unwrap_or(Retry {
-        count: 0,
-        interval: Duration::ZERO,
-        backoff_factor: 1.0,
-        max_interval: None,
-        on_status: Vec::new(),
-        until_expect: false,
-    });
+    let retry = request.retry.as_ref().unwrap_or(&NO_RETRY);
+    let started = Instant::now();
     let mut wait = retry.interval;
     let mut number = 1;
     loop {
-        // With retries ahead, an attempt's payload waits until it is known to be the last.
-        let mut held = Vec::new();
-        let out: &mut (dyn Write + Send) = if retry.count > 0 {
-            &mut held
-        } else {
-            &mut *stdout
-        };
-        let mut attempt = attempt(target, request, captures, redactor, settings, out).await;
-        let reason = attempt.retry_reason(&retry);
-        if let (Some(reason), true) = (&reason, number <= retry.count) {
-            info!(
-                request = %request.name,
-                attempt = number,
-                reason = %reason,
-                wait_ms = wait.as_millis() as u64,
-                "{}: attempt {number} of {}: {reason}; next in {}",
-                request.name,
-                retry.count + 1,
-                duration::show(wait)
-            );
-            tokio::time::sleep(wait).await;
-            let next = wait.mul_f64(retry.backoff_factor);
-            wait = retry.max_interval.map_or(next, |max| next.min(max));
-            number += 1;
-            continue;
+        let may_retry = number <= retry.count;
+        let mut attempt = attempt(
+            target, request, captures, redactor, settings, listener, number, may_retry,
+        )
+        .await;
+        let reason = attempt.retry_reason(retry);
+        if let (Some(reason), true) = (reason, may_retry) {
+            let scheduled = Event::RetryScheduled {
+                request: request.name.clone(),
+                attempt: number,
+                attempts: retry.count.saturating_add(1),
+                reason,
+                wait,
+            };
+            if let Err(unwritable) = listener.event(scheduled) {
+                attempt = unwritten(attempt.report, unwritable);
+            } else {
+                tokio::time::sleep(wait).await;
+                let next = wait.mul_f64(retry.backoff_factor);
+                wait = retry.max_interval.map_or(next, |max| next.min(max));
+                number += 1;
+                continue;
+            }
         }
-        let _ = stdout.write_all(&held);
         attempt.report.attempts = number;
+        attempt.report.total_ms = millis(started.elapsed());
         for (name, captured) in attempt.captured.drain(..) {
             if captured.secret {
                 redactor.add(&captured.value);
             }
             captures.insert(name, captured);
         }
-        crate::report::log_finished(&attempt.report, attempt.failure.as_deref());
         return Finished {
             report: attempt.report,
             verdict: attempt.verdict,
@@ -221,15 +281,22 @@ async fn run_request(
     }
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one attempt needs the request, where it goes, what is known and who listens"
+)]
 async fn attempt(
     target: &Target<'_>,
     request: &Request,
     captures: &Captures,
     redactor: &Redactor,
     settings: &Settings,
-    stdout: &mut (dyn Write + Send),
+    listener: &mut dyn Listener,
+    number: u32,
+    may_retry: bool,
 ) -> Attempt {
     let mut report = RequestReport {
+        file: target.source.path.display().to_string(),
         name: request.name.clone(),
         endpoint: target.endpoint.name.clone(),
         method: request.method.to_string(),
@@ -238,10 +305,12 @@ async fn attempt(
         headers: Vec::new(),
         body: Body::None,
         duration_ms: 0,
-        attempts: 1,
+        total_ms: 0,
+        attempts: number,
         tls: None,
         expectations: Vec::new(),
         error: None,
+        hints: Vec::new(),
     };
     let prepared = match send::prepare(target.client, request, captures).await {
         Ok(prepared) => prepared,
@@ -263,8 +332,18 @@ async fn attempt(
         .iter()
         .filter(|h| !request.headers.iter().any(|r| r.name == h.name))
         .map(|h| (h.name.to_string(), h.value.shown()));
-    for (name, value) in endpoint_headers.chain(prepared.headers_shown.iter().cloned()) {
-        debug!(request = %request.name, header = %name, value = %value, "  > {name}: {value}");
+    let started_event = Event::AttemptStarted {
+        request: request.name.clone(),
+        attempt: number,
+        may_retry,
+        method: report.method.clone(),
+        url: report.url.clone(),
+        headers: endpoint_headers
+            .chain(prepared.headers_shown.iter().cloned())
+            .collect(),
+    };
+    if let Err(unwritable) = listener.event(started_event) {
+        return unwritten(report, unwritable);
     }
     let handshakes_before = target.tls.map_or(0, |tls| tls.handshakes.number());
     let started = Instant::now();
@@ -295,31 +374,34 @@ async fn attempt(
         .map(|handshake| tls_report(handshake, &response));
     let (tls_report, leaf) = leaf.map_or((None, None), |(r, l)| (Some(r), l));
     report.tls = tls_report;
-    for (name, value) in &report.headers {
-        debug!(request = %request.name, header = %name, value = %value, "  < {name}: {value}");
-    }
-    for cert in report.tls.iter().flat_map(|t| &t.server_certificate) {
-        debug!(
-            request = %request.name,
-            subject = %cert.subject,
-            issuer = %cert.issuer,
-            not_after = %cert.not_after,
-            "  server certificate: {}, issued by {}, valid until {}",
-            cert.subject,
-            cert.issuer,
-            cert.not_after
-        );
+    let answer = Event::Answer {
+        request: request.name.clone(),
+        status,
+        headers: report.headers.clone(),
+        certificates: report
+            .tls
+            .as_ref()
+            .map(|t| t.server_certificate.clone())
+            .unwrap_or_default(),
+    };
+    if let Err(unwritable) = listener.event(answer) {
+        return unwritten(report, unwritable);
     }
     // A 400 after a client-certificate request may be nginx refusing the certificate: its page
     // tells, so the body is kept.
     let keep = status == 400 && handshake.as_ref().is_some_and(|h| h.client_cert_requested);
     let received =
-        receive::receive(response, request, settings.output, stdout, redactor, keep).await;
+        receive::receive(response, request, settings.output, listener, redactor, keep).await;
     let elapsed = started.elapsed();
     report.duration_ms = millis(elapsed);
     let received = match received {
         Ok(received) => received,
-        Err(message) => return failed(report, Verdict::Broken, message, true),
+        Err(receive::ReceiveError::Network(message)) => {
+            return failed(report, Verdict::Broken, message, true);
+        }
+        Err(receive::ReceiveError::Unwritable(unwritable)) => {
+            return unwritten(report, unwritable);
+        }
     };
     let facts = expect::Facts {
         status,
@@ -341,33 +423,35 @@ async fn attempt(
         check.expected = redactor.redact(&check.expected);
         check.actual = redactor.redact(&check.actual);
     }
-    report.body = match receive::present(&received, request, stdout, &redactor) {
-        Ok(body) => body,
-        Err(message) => return failed(report, Verdict::Broken, message, false),
-    };
+    report.body = receive::present(&received, request, &redactor);
     if report.expectations.iter().all(|c| c.passed) {
         return Attempt {
             report,
             verdict: Verdict::Passed,
-            failure: None,
             transient: false,
             captured,
         };
     }
-    if let Some(failure) = explain::refused_client_certificate(
-        status,
-        received.kept.as_deref(),
-        target.tls.zip(handshake.as_ref()),
-    ) {
+    let tls_and_handshake = target.tls.zip(handshake.as_ref());
+    if let Some(failure) =
+        explain::refused_client_certificate(status, received.kept.as_deref(), tls_and_handshake)
+    {
         return failed(report, Verdict::Broken, failure.render(), false);
     }
+    report
+        .hints
+        .extend(explain::hint_for_status(status, tls_and_handshake));
     Attempt {
         report,
         verdict: Verdict::Failed,
-        failure: None,
         transient: false,
         captured: Vec::new(),
     }
+}
+
+/// The attempt's results could not be written: it ends here, and is not tried again.
+fn unwritten(report: RequestReport, unwritable: Unwritable) -> Attempt {
+    failed(report, Verdict::Unwritten, unwritable.0, false)
 }
 
 fn failed(
@@ -376,11 +460,10 @@ fn failed(
     message: String,
     transient: bool,
 ) -> Attempt {
-    report.error = Some(message.clone());
+    report.error = Some(message);
     Attempt {
         report,
         verdict,
-        failure: Some(message),
         transient,
         captured: Vec::new(),
     }

@@ -101,7 +101,7 @@ pub async fn prepare(
                 PrepareError::Invalid(format!(
                     "cannot read {}: {}",
                     file.shown,
-                    crate::error::io_reason(&e)
+                    crate::words::io_reason(&e)
                 ))
             })?;
             let length = opened.metadata().await.map(|m| m.len()).ok();

@@ -7,8 +7,8 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
-use super::RequestReport;
-use crate::exec::{Finished, Verdict};
+use super::results::{FileResult, Summary};
+use crate::exec::{RequestReport, Verdict};
 
 /// `--report KIND=PATH`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,53 +36,17 @@ impl ReportFile {
     }
 }
 
-/// The requests of one suite file, as run.
-#[derive(Debug)]
-pub struct FileResult {
-    pub path: PathBuf,
-    pub finished: Vec<Finished>,
-}
-
-/// Counts of a run.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
-pub struct Summary {
-    pub files: usize,
-    pub requests: usize,
-    pub passed: usize,
-    /// An expectation failed.
-    pub failed: usize,
-    /// Could not complete.
-    pub errors: usize,
-    pub duration_ms: u64,
-}
-
-impl Summary {
-    pub fn of(results: &[FileResult], duration: Duration) -> Self {
-        let verdicts = || results.iter().flat_map(|r| &r.finished).map(|f| f.verdict);
-        Self {
-            files: results.len(),
-            requests: verdicts().count(),
-            passed: verdicts().filter(|v| *v == Verdict::Passed).count(),
-            failed: verdicts().filter(|v| *v == Verdict::Failed).count(),
-            errors: verdicts().filter(|v| *v == Verdict::Broken).count(),
-            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
-        }
+/// The text of one report file. `skipped` says why the requests that did not run did not.
+pub fn text(
+    report: &ReportFile,
+    results: &[FileResult],
+    summary: &Summary,
+    skipped: &str,
+) -> Result<String, String> {
+    match report {
+        ReportFile::Junit(_) => junit(results, skipped).map_err(|e| e.to_string()),
+        ReportFile::Json(_) => Ok(json(results, summary, skipped)),
     }
-}
-
-/// Writes one report file.
-pub fn write(report: &ReportFile, results: &[FileResult], summary: &Summary) -> Result<(), String> {
-    let text = match report {
-        ReportFile::Junit(_) => junit(results).map_err(|e| e.to_string())?,
-        ReportFile::Json(_) => json(results, summary),
-    };
-    std::fs::write(report.path(), text).map_err(|e| {
-        format!(
-            "cannot write the report {}: {}",
-            report.path().display(),
-            crate::error::io_reason(&e)
-        )
-    })
 }
 
 fn failure_text(report: &RequestReport) -> (String, String) {
@@ -107,10 +71,10 @@ fn failure_text(report: &RequestReport) -> (String, String) {
     )
 }
 
-fn junit(results: &[FileResult]) -> Result<String, quick_junit::SerializeError> {
+fn junit(results: &[FileResult], skipped: &str) -> Result<String, quick_junit::SerializeError> {
     let mut report = Report::new("runner");
     for result in results {
-        let name = result.path.display().to_string();
+        let name = result.plan.path.display().to_string();
         let mut suite = TestSuite::new(name.clone());
         for done in &result.finished {
             let status = match done.verdict {
@@ -128,8 +92,9 @@ fn junit(results: &[FileResult]) -> Result<String, quick_junit::SerializeError> 
                 }
             };
             let mut case = TestCase::new(done.report.name.clone(), status);
+            // Every attempt and the waits between them.
             case.set_classname(name.clone())
-                .set_time(Duration::from_millis(done.report.duration_ms));
+                .set_time(Duration::from_millis(done.report.total_ms));
             case.set_system_out(format!(
                 "{} {} -> {} ({} attempt{})",
                 done.report.method,
@@ -142,12 +107,41 @@ fn junit(results: &[FileResult]) -> Result<String, quick_junit::SerializeError> 
             ));
             suite.add_test_case(case);
         }
+        for planned in result.unfinished() {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(skipped.to_owned());
+            let mut case = TestCase::new(planned.name.clone(), status);
+            case.set_classname(name.clone());
+            suite.add_test_case(case);
+        }
         suite.set_time(Duration::from_millis(
-            result.finished.iter().map(|f| f.report.duration_ms).sum(),
+            result.finished.iter().map(|f| f.report.total_ms).sum(),
         ));
         report.add_test_suite(suite);
     }
-    report.to_string()
+    report.to_string().map(|xml| without_root_skipped(&xml))
+}
+
+/// Jenkins' junit-10.xsd allows a `skipped` count on each `<testsuite>` but not on the
+/// `<testsuites>` root, where quick-junit writes one: the root's is left out.
+fn without_root_skipped(xml: &str) -> String {
+    let Some(start) = xml.find("<testsuites") else {
+        return xml.to_owned();
+    };
+    let end = xml[start..].find('>').map_or(xml.len(), |at| start + at);
+    let root = &xml[start..end];
+    let Some(at) = root.find(" skipped=\"") else {
+        return xml.to_owned();
+    };
+    let value_end = root[at + 10..]
+        .find('"')
+        .map_or(root.len(), |q| at + 10 + q + 1);
+    format!(
+        "{}{}{}",
+        &xml[..start + at],
+        &root[value_end..],
+        &xml[end..]
+    )
 }
 
 #[derive(Serialize)]
@@ -160,15 +154,31 @@ struct JsonRun<'a> {
 struct JsonFile<'a> {
     path: String,
     requests: Vec<&'a RequestReport>,
+    /// The requests that did not run, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    skipped: Vec<JsonSkipped<'a>>,
 }
 
-fn json(results: &[FileResult], summary: &Summary) -> String {
+#[derive(Serialize)]
+struct JsonSkipped<'a> {
+    name: &'a str,
+    reason: &'a str,
+}
+
+fn json(results: &[FileResult], summary: &Summary, skipped: &str) -> String {
     let run = JsonRun {
         files: results
             .iter()
             .map(|r| JsonFile {
-                path: r.path.display().to_string(),
+                path: r.plan.path.display().to_string(),
                 requests: r.finished.iter().map(|f| &f.report).collect(),
+                skipped: r
+                    .unfinished()
+                    .map(|p| JsonSkipped {
+                        name: &p.name,
+                        reason: skipped,
+                    })
+                    .collect(),
             })
             .collect(),
         summary,
@@ -176,4 +186,19 @@ fn json(results: &[FileResult], summary: &Summary) -> String {
     let mut text = serde_json::to_string_pretty(&run).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_root_loses_only_its_skipped_count() {
+        assert_eq!(
+            without_root_skipped(
+                r#"<testsuites name="runner" tests="3" skipped="2" errors="0"><testsuite name="a" skipped="2"></testsuite></testsuites>"#
+            ),
+            r#"<testsuites name="runner" tests="3" errors="0"><testsuite name="a" skipped="2"></testsuite></testsuites>"#
+        );
+    }
 }

@@ -46,14 +46,8 @@ pub fn init(format: LogFormat, verbosity: i8) {
     };
 }
 
-tokio::task_local! {
-    /// Where a suite's log lines go while suites run in parallel: they are shown in input order
-    /// once the suite is done.
-    pub static HELD: std::cell::RefCell<Vec<u8>>;
-}
-
-/// One event's text: held for its suite when suites run in parallel, else written to stderr
-/// (above the progress bar, if there is one) when the event is complete.
+/// One event's text, written to stderr (above the progress bar, if there is one) when the event
+/// is complete. The sequencer makes events in input order, also under `--jobs`.
 struct LogWriter(Vec<u8>);
 
 impl std::io::Write for LogWriter {
@@ -69,11 +63,7 @@ impl std::io::Write for LogWriter {
 
 impl Drop for LogWriter {
     fn drop(&mut self) {
-        let text = std::mem::take(&mut self.0);
-        let held = HELD.try_with(|held| held.borrow_mut().extend_from_slice(&text));
-        if held.is_err() {
-            super::progress::write_stderr(&text);
-        }
+        super::progress::write_stderr(&self.0);
     }
 }
 

@@ -128,7 +128,7 @@ fn read(path: &PathBuf) -> Result<Vec<u8>, ServeError> {
         ServeError(format!(
             "cannot read {}: {}",
             path.display(),
-            crate::error::io_reason(&e)
+            crate::words::io_reason(&e)
         ))
     })
 }
@@ -194,7 +194,7 @@ pub async fn start(options: &Options) -> Result<Server, ServeError> {
         ServeError(format!(
             "cannot listen on {}: {}",
             options.addr,
-            crate::error::io_reason(&e)
+            crate::words::io_reason(&e)
         ))
     })?;
     let addr = listener
@@ -260,27 +260,4 @@ fn session(connection: &rustls::ServerConnection) -> Session {
                 issuer: info.issuer,
             }),
     }
-}
-
-/// `runner serve`: starts the server and runs until Ctrl-C.
-pub fn run(options: &Options) -> Result<std::process::ExitCode, crate::error::Error> {
-    crate::report::logging::init(crate::report::logging::LogFormat::Text, 0);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(crate::error::Error::Runtime)?;
-    runtime.block_on(async {
-        let server = start(options).await.map_err(crate::error::Error::Serve)?;
-        let clients = match (&options.client_ca, options.require_client_cert) {
-            (None, _) => "not asked for",
-            (Some(_), false) => "asked for, optional",
-            (Some(_), true) => "required",
-        };
-        info!(
-            "runner serve: listening on https://{} (client certificates: {clients}); routes: /get /anything /headers /status/CODE /delay/MS /bytes/N /redirect/N /flaky/N; Ctrl-C stops",
-            server.addr
-        );
-        let _ = tokio::signal::ctrl_c().await;
-        Ok(std::process::ExitCode::SUCCESS)
-    })
 }

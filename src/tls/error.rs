@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::config::diagnostic::Span;
+use crate::diagnostic::Span;
 
 /// A problem with one file (or with the system's trust store) named by a suite.
 #[derive(Debug)]
@@ -99,7 +99,7 @@ impl fmt::Display for MaterialError {
         let file = self.file.as_deref().unwrap_or("the system's trust store");
         match &self.problem {
             Problem::Unreadable { error, .. } => {
-                write!(f, "cannot read {file}: {}", crate::error::io_reason(error))
+                write!(f, "cannot read {file}: {}", crate::words::io_reason(error))
             }
             Problem::Empty => write!(f, "{file} is empty"),
             Problem::Pkcs12NotPem(_) => write!(f, "{file} is a PKCS#12 file, not PEM"),

@@ -5,7 +5,7 @@
 mod error;
 mod files;
 pub mod inspect;
-mod names;
+
 pub mod observe;
 mod pkcs12;
 mod roots;
@@ -23,12 +23,12 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, RootCertStore};
 
+pub use crate::names::{cipher_by_name, cipher_name, is_tls13, supported_cipher_names};
 pub use error::{MaterialError, Problem, Role};
 pub use inspect::CertInfo;
-pub use names::{cipher_by_name, cipher_name, is_tls13, supported_cipher_names};
 
-use crate::config::diagnostic::{Diagnostic, Source};
 use crate::config::suite::{HttpVersion, Identity, SecureSocket, Suite, TlsVersion, Trust};
+use crate::diagnostic::{Diagnostic, Source};
 use files::fail;
 
 /// An endpoint's TLS, built and checked.

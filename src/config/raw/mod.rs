@@ -15,8 +15,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use super::diagnostic::HELP_MARKER;
 use super::spanned::Spanned;
+use crate::diagnostic::HELP_MARKER;
 
 /// A runner suite: named endpoints and the requests to send to them, in order.
 #[derive(Debug, Deserialize, JsonSchema)]

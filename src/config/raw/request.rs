@@ -7,8 +7,8 @@ use serde::de;
 use serde::{Deserialize, Deserializer};
 
 use super::{RawDuration, Scalar};
-use crate::config::diagnostic::HELP_MARKER;
 use crate::config::spanned::Spanned;
+use crate::diagnostic::HELP_MARKER;
 
 /// One request.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -260,12 +260,12 @@ impl RawOps {
                     _ => return Err(type_error("an array of values")),
                 },
                 unknown => {
-                    let suggestion = crate::config::diagnostic::nearest(unknown, &OPERATORS)
+                    let suggestion = crate::diagnostic::nearest(unknown, &OPERATORS)
                         .map(|near| format!("did you mean `{near}`? "))
                         .unwrap_or_default();
                     return Err(format!(
                         "unknown operator `{unknown}`{HELP_MARKER}{suggestion}the operators are {}; {TABLE_HELP}",
-                        crate::config::diagnostic::list(&OPERATORS)
+                        crate::diagnostic::list(&OPERATORS)
                     ));
                 }
             }

@@ -1,6 +1,7 @@
-//! Diagnostics for suite files: one error, where it is (`path:line:col`, the source line and a
-//! caret), and a `help` line when one helps. Everything a user can get wrong in a suite file is
-//! reported through [`Diagnostic`], and rendered by [`Diagnostic`]'s `Display` alone.
+//! Diagnostics: one error, where it is (`path:line:col`, the source line and a caret, or just
+//! the file), and a `help` line when one helps. Every error that ends a command is reported as
+//! [`Diagnostic`]s, rendered by one renderer: text ([`Diagnostic`]'s `Display`) or, for
+//! `--log-format json`, a JSON object ([`Diagnostic::to_json`]).
 
 use std::fmt;
 use std::ops::Range;
@@ -37,7 +38,8 @@ pub(crate) const HELP_MARKER: &str = "\nhelp: ";
 /// One problem in a suite file.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
-    source: Arc<Source>,
+    /// The file it is about; `None` for a problem of the command line or the machine.
+    source: Option<Arc<Source>>,
     span: Option<Span>,
     message: String,
     help: Option<String>,
@@ -46,7 +48,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn new(source: &Arc<Source>, span: Option<Span>, message: impl Into<String>) -> Self {
         Self {
-            source: Arc::clone(source),
+            source: Some(Arc::clone(source)),
             span,
             message: message.into(),
             help: None,
@@ -55,6 +57,56 @@ impl Diagnostic {
 
     pub fn at(source: &Arc<Source>, span: &Span, message: impl Into<String>) -> Self {
         Self::new(source, Some(span.clone()), message)
+    }
+
+    /// A problem that is about no file.
+    pub fn plain(message: impl Into<String>) -> Self {
+        Self {
+            source: None,
+            span: None,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// A problem with a file as a whole (no line in it).
+    pub fn file(path: &std::path::Path, message: impl Into<String>) -> Self {
+        Self::new(
+            &Arc::new(Source {
+                path: path.to_owned(),
+                text: String::new(),
+            }),
+            None,
+            message,
+        )
+    }
+
+    /// The same place, another message (and no help yet).
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self.help = None;
+        self
+    }
+
+    /// The diagnostic as one JSON object: file, line, column, message, help.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut object = serde_json::Map::new();
+        object.insert("level".into(), "ERROR".into());
+        if let Some(source) = &self.source {
+            object.insert("file".into(), source.path.display().to_string().into());
+            if let Some(span) = &self.span {
+                let start = floor_char_boundary(&source.text, span.start.min(source.text.len()));
+                let (line, col) = line_col(&source.text, start);
+                object.insert("line".into(), line.into());
+                object.insert("column".into(), col.into());
+            }
+        }
+        object.insert("message".into(), self.message.clone().into());
+        if let Some(help) = &self.help {
+            object.insert("help".into(), help.clone().into());
+        }
+        serde_json::Value::Object(object)
     }
 
     #[must_use]
@@ -98,14 +150,20 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "error: {}", self.message)?;
-        let Some(span) = &self.span else {
-            writeln!(f, " --> {}", self.source.path.display())?;
+        let Some(source) = &self.source else {
             if let Some(help) = &self.help {
                 writeln!(f, "  = help: {help}")?;
             }
             return Ok(());
         };
-        let text = &self.source.text;
+        let Some(span) = &self.span else {
+            writeln!(f, " --> {}", source.path.display())?;
+            if let Some(help) = &self.help {
+                writeln!(f, "  = help: {help}")?;
+            }
+            return Ok(());
+        };
+        let text = &source.text;
         let start = floor_char_boundary(text, span.start.min(text.len()));
         let (line, col) = line_col(text, start);
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -129,7 +187,7 @@ impl fmt::Display for Diagnostic {
         let source_line = &shown.text;
         let number = line.to_string();
         let gutter = " ".repeat(number.len());
-        writeln!(f, "{gutter}--> {}:{line}:{col}", self.source.path.display())?;
+        writeln!(f, "{gutter}--> {}:{line}:{col}", source.path.display())?;
         writeln!(f, "{gutter} |")?;
         writeln!(f, "{number} | {source_line}")?;
         writeln!(f, "{gutter} | {pad}{}", "^".repeat(width))?;

@@ -1,0 +1,307 @@
+//! `runner run`: loads every suite (and all its TLS material) and makes every destination ready
+//! before anything is sent, runs the files (in parallel with `--jobs`, their output kept in
+//! input order), writes the reports, and turns the outcome into the exit code (spec §6).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use tracing::{error, info};
+
+use crate::cli::RunArgs;
+use crate::client::{self, EndpointClient};
+use crate::config::suite::Output;
+use crate::config::{self, CommandLineVars};
+use crate::diagnostic::{Diagnostic, nearest, quoted_list};
+use crate::error::{
+    EXIT_EXPECTATION_FAILED, EXIT_OK, EXIT_REQUEST_FAILED, EXIT_SIGINT, EXIT_SIGTERM,
+    EXIT_UNWRITABLE, Error,
+};
+use crate::exec::{self, Settings, Verdict};
+use crate::load::{self, Loaded};
+use crate::report::destinations::{self, OutputUse, ReadyReport};
+use crate::report::present::Presenter;
+use crate::report::results::{Planned, PlannedRequest, Summary};
+use crate::report::sequence::{Sequencer, Shared};
+use crate::report::sink::FileSink;
+use crate::report::{files, logging, progress};
+
+/// A suite ready to run: loaded, with its endpoints' clients.
+struct Ready {
+    loaded: Loaded,
+    clients: Vec<EndpointClient>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Completed,
+    Interrupted { signal: &'static str, code: u8 },
+}
+
+pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
+    logging::init(
+        args.log_format,
+        if args.quiet {
+            -1
+        } else {
+            i8::try_from(args.verbose).unwrap_or(i8::MAX)
+        },
+    );
+    let vars = CommandLineVars::read(&args.vars.overrides())?;
+    let files = config::discover(&args.paths)?;
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    for file in files {
+        match load::load(&file, &vars) {
+            Ok(suite) => loaded.push(suite),
+            Err(error) => errors.push(error),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Load(errors));
+    }
+    check_only(&args.only, &loaded)?;
+    let settings = Settings {
+        output: args.output,
+        only: args.only.clone(),
+        fail_fast: args.fail_fast,
+    };
+    destinations::outputs(output_uses(&loaded, &settings)).map_err(Error::Invalid)?;
+    let reports = destinations::reports(&args.report).map_err(|d| Error::Invalid(vec![d]))?;
+    let ready = loaded
+        .into_iter()
+        .map(|loaded| {
+            let clients = client::build_all(&loaded.suite.endpoints, &loaded.tls)?;
+            Ok(Ready { loaded, clients })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Error::Client)?;
+    let plan: Vec<Planned> = ready
+        .iter()
+        .map(|r| planned(&r.loaded, &settings))
+        .collect();
+    let total = plan.iter().map(|p| p.requests.len()).sum();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let sequencer = Sequencer::new(Presenter::new(args.output, plan), Arc::clone(&stop));
+    let started = Instant::now();
+    progress::start(total);
+    let jobs = args.jobs.clamp(1, ready.len().max(1));
+    let ending = runtime.block_on(async {
+        tokio::select! {
+            () = run_all(ready, settings, jobs, &sequencer, &stop) => Ending::Completed,
+            ending = interrupted() => ending,
+        }
+    });
+    // Requests still in flight are abandoned with the runtime.
+    stop.store(true, Ordering::Relaxed);
+    runtime.shutdown_background();
+    let presenter = {
+        let mut sequencer = Sequencer::lock(&sequencer);
+        if ending != Ending::Completed {
+            sequencer.interrupt();
+        }
+        sequencer.take_presenter()
+    };
+    progress::finish();
+    let summary = Summary::of(&presenter.results, started.elapsed());
+    info!(
+        files = summary.files,
+        requests = summary.requests,
+        passed = summary.passed,
+        failed = summary.failed,
+        errors = summary.errors,
+        unwritten = summary.unwritten,
+        skipped = summary.skipped,
+        duration_ms = summary.duration_ms,
+        "{}",
+        summary.line()
+    );
+    let skipped = match ending {
+        Ending::Interrupted { signal, .. } => format!("interrupted by {signal}"),
+        Ending::Completed if presenter.unwritable().is_some() => {
+            "not run: the results could not be written".to_owned()
+        }
+        Ending::Completed => "not run: --fail-fast stopped the run at the first failure".to_owned(),
+    };
+    let reports_written = write_reports(reports, &presenter, &summary, &skipped);
+    let worst = presenter
+        .results
+        .iter()
+        .flat_map(|r| &r.finished)
+        .map(|f| f.verdict)
+        .max()
+        .unwrap_or(Verdict::Passed);
+    let mut code = match worst {
+        Verdict::Passed => EXIT_OK,
+        Verdict::Failed => EXIT_EXPECTATION_FAILED,
+        Verdict::Broken => EXIT_REQUEST_FAILED,
+        Verdict::Unwritten => EXIT_UNWRITABLE,
+    };
+    if presenter.unwritable().is_some() || !reports_written {
+        code = code.max(EXIT_UNWRITABLE);
+    }
+    if let Ending::Interrupted { code: signal, .. } = ending {
+        code = signal;
+    }
+    Ok(ExitCode::from(code))
+}
+
+/// Writes every report; a report that cannot be written is said, and the run exits 4.
+fn write_reports(
+    reports: Vec<ReadyReport>,
+    presenter: &Presenter,
+    summary: &Summary,
+    skipped: &str,
+) -> bool {
+    let mut written = true;
+    for ready in reports {
+        let text = files::text(&ready.report, &presenter.results, summary, skipped);
+        if let Err(message) = text.and_then(|text| ready.write(&text)) {
+            error!("{message}");
+            written = false;
+        }
+    }
+    written
+}
+
+/// Waits for SIGINT or SIGTERM, as a terminal or a CI system sends them.
+async fn interrupted() -> Ending {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        // Without signal handling the run goes on, and the default handling ends it.
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => Ending::Interrupted { signal: "SIGINT", code: EXIT_SIGINT },
+        _ = terminate.recv() => Ending::Interrupted { signal: "SIGTERM", code: EXIT_SIGTERM },
+    }
+}
+
+/// The requests of a suite that are to run, as known before they run.
+fn planned(loaded: &Loaded, settings: &Settings) -> Planned {
+    let suite = &loaded.suite;
+    Planned {
+        path: suite.source.path.clone(),
+        requests: suite
+            .requests
+            .iter()
+            .filter(|r| settings.runs(r))
+            .map(|r| {
+                let endpoint = suite.endpoints.get(r.endpoint);
+                PlannedRequest {
+                    name: r.name.clone(),
+                    endpoint: endpoint.map(|e| e.name.clone()).unwrap_or_default(),
+                    method: r.method.to_string(),
+                    url: format!(
+                        "{}{}",
+                        endpoint.map(|e| e.url_shown.as_str()).unwrap_or_default(),
+                        r.path.shown()
+                    ),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Every `output` file the requests that are to run write.
+fn output_uses<'a>(loaded: &'a [Loaded], settings: &Settings) -> Vec<OutputUse<'a>> {
+    let mut uses = Vec::new();
+    for loaded in loaded {
+        let source = &loaded.suite.source;
+        for request in loaded.suite.requests.iter().filter(|r| settings.runs(r)) {
+            if let Output::File(target) = &request.output {
+                uses.push(OutputUse {
+                    path: &target.path,
+                    at: Diagnostic::at(source, &target.span, String::new()),
+                    request: &request.name,
+                    suite: &source.path,
+                });
+            }
+        }
+    }
+    uses
+}
+
+/// Every `--only` name must name a request.
+fn check_only(only: &[String], loaded: &[Loaded]) -> Result<(), Error> {
+    let names: Vec<&str> = loaded
+        .iter()
+        .flat_map(|l| &l.suite.requests)
+        .map(|r| r.name.as_str())
+        .collect();
+    for name in only {
+        if !names.contains(&name.as_str()) {
+            let help = match nearest(name, &names) {
+                Some(near) => format!("did you mean \"{near}\"?"),
+                None => format!("the requests are {}", quoted_list(&names)),
+            };
+            return Err(Error::Usage(
+                format!("--only \"{name}\": no request has this name"),
+                help,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Aborts the suites' tasks that are still running when the run is abandoned.
+struct Tasks(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// Runs the files, at most `jobs` at a time; the sequencer shows their events in input order.
+async fn run_all(
+    ready: Vec<Ready>,
+    settings: Settings,
+    jobs: usize,
+    sequencer: &Shared,
+    stop: &Arc<AtomicBool>,
+) {
+    let settings = Arc::new(settings);
+    let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
+    let mut tasks = Tasks(Vec::new());
+    for (index, suite) in ready.into_iter().enumerate() {
+        let (settings, stop, permits) = (
+            Arc::clone(&settings),
+            Arc::clone(stop),
+            Arc::clone(&permits),
+        );
+        let mut sink = FileSink::new(index, Arc::clone(sequencer));
+        tasks.0.push(tokio::spawn(async move {
+            let _permit = permits.acquire().await;
+            exec::run_suite(&suite.loaded, &suite.clients, &settings, &mut sink, &stop).await;
+        }));
+    }
+    for (index, task) in tasks.0.iter_mut().enumerate() {
+        let ended = task.await;
+        let panic = ended.err().map(|error| panic_message(error, index));
+        Sequencer::lock(sequencer).end(index, panic.as_deref());
+    }
+}
+
+/// What a task's panic said.
+fn panic_message(error: tokio::task::JoinError, index: usize) -> String {
+    match error.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_owned()),
+        Err(_) => format!("the task of file {} was cancelled", index + 1),
+    }
+}

@@ -1,0 +1,96 @@
+//! What the executor returns: a request's report and verdict. `report` presents these; the
+//! executor never prints them itself.
+
+use serde::Serialize;
+
+/// How a request ended, from best to worst: a run's exit code follows its worst verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Passed,
+    /// An expectation failed (exit 1).
+    Failed,
+    /// It could not complete: connection, TLS, timeout, an internal error (exit 3).
+    Broken,
+    /// It ran, but its results could not be written: closed stdout, full disk (exit 4).
+    Unwritten,
+}
+
+/// A request's report and verdict.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub report: RequestReport,
+    pub verdict: Verdict,
+}
+
+/// What one request did, as `--output json` prints it (spec §5).
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestReport {
+    /// The suite file, as given on the command line.
+    pub file: String,
+    pub name: String,
+    pub endpoint: String,
+    pub method: String,
+    /// Secrets as `***`.
+    pub url: String,
+    pub status: Option<u16>,
+    /// Response headers, names lower-case.
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+    /// The last attempt, from sending to the body's end.
+    pub duration_ms: u64,
+    /// Every attempt and the waits between them.
+    pub total_ms: u64,
+    pub attempts: u32,
+    pub tls: Option<TlsReport>,
+    pub expectations: Vec<ExpectationReport>,
+    pub error: Option<String>,
+    /// What may explain a failure, without changing its verdict.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
+}
+
+/// The response body, as far as it is kept.
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(untagged)]
+pub enum Body {
+    /// No response, or the body went elsewhere.
+    #[default]
+    None,
+    Json(serde_json::Value),
+    Text(String),
+    /// Binary, or written to a file: its size, and where it went.
+    Elsewhere {
+        bytes: u64,
+        file: Option<String>,
+    },
+}
+
+/// The TLS session a request used.
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsReport {
+    pub version: Option<String>,
+    pub alpn: Option<String>,
+    pub client_certificate: bool,
+    pub server_certificate: Vec<CertificateReport>,
+}
+
+/// A certificate the server presented.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateReport {
+    pub subject: String,
+    pub issuer: String,
+    pub not_after: String,
+}
+
+/// One expectation and whether it held.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpectationReport {
+    /// "status", "json $.id", "header content-type", ...
+    pub what: String,
+    /// `path:line:col` of the expectation in the suite.
+    pub location: String,
+    pub passed: bool,
+    pub expected: String,
+    pub actual: String,
+}

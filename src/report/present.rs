@@ -1,0 +1,257 @@
+//! The presenter: turns one suite file's events, in order, into payloads on stdout and log lines
+//! on stderr, and keeps every request's outcome for the summary and the report files. The
+//! sequencer hands it the files one after the other.
+
+use std::io::{IsTerminal, Write};
+
+use tracing::{debug, error, info, warn};
+
+use super::lines;
+use super::payload;
+use super::results::{FileResult, Planned};
+use crate::exec::{BodyKind, Destination, Event, Finished, OutputMode, Unwritable, Verdict};
+use crate::words::io_reason;
+
+/// Where the body of the request at hand goes, and what was written of it.
+#[derive(Debug, Default)]
+struct BodyState {
+    to_stdout: bool,
+    kind: Option<BodyKind>,
+    whole: bool,
+    /// Its attempt may be followed by another: its payload waits here until it is the last.
+    may_retry: bool,
+    held: Vec<u8>,
+    bytes: u64,
+}
+
+/// Payloads and log lines of a run, and its results.
+#[derive(Debug)]
+pub struct Presenter {
+    mode: OutputMode,
+    stdout: std::io::Stdout,
+    stdout_is_terminal: bool,
+    /// Why stdout cannot be written, once a write failed: nothing more is tried.
+    closed: Option<String>,
+    /// The file whose events come now.
+    file: usize,
+    body: BodyState,
+    pub results: Vec<FileResult>,
+}
+
+impl Presenter {
+    pub fn new(mode: OutputMode, plan: Vec<Planned>) -> Self {
+        Self {
+            mode,
+            stdout: std::io::stdout(),
+            stdout_is_terminal: std::io::stdout().is_terminal(),
+            closed: None,
+            file: 0,
+            body: BodyState::default(),
+            results: plan.into_iter().map(FileResult::new).collect(),
+        }
+    }
+
+    /// Why results could not be written, if they could not.
+    pub fn unwritable(&self) -> Option<&str> {
+        self.closed.as_deref()
+    }
+
+    fn file_name(&self) -> String {
+        self.results
+            .get(self.file)
+            .map(|r| r.plan.path.display().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Writes to stdout, unless it failed before.
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Unwritable> {
+        if let Some(reason) = &self.closed {
+            return Err(Unwritable(reason.clone()));
+        }
+        self.stdout.write_all(bytes).map_err(|e| self.close(&e))
+    }
+
+    fn flush(&mut self) -> Result<(), Unwritable> {
+        if self.closed.is_some() {
+            return Ok(());
+        }
+        self.stdout.flush().map_err(|e| self.close(&e))
+    }
+
+    fn close(&mut self, error: &std::io::Error) -> Unwritable {
+        let reason = format!("cannot write the results to stdout: {}", io_reason(error));
+        self.closed = Some(reason.clone());
+        Unwritable(reason)
+    }
+
+    /// Turns one event of file `file` into output.
+    pub fn handle(&mut self, file: usize, event: Event) -> Result<(), Unwritable> {
+        self.file = file;
+        let name = self.file_name();
+        match event {
+            Event::FileStarted { warnings, .. } => {
+                for warning in warnings {
+                    warn!(file = %name, "{warning}");
+                }
+                Ok(())
+            }
+            Event::AttemptStarted {
+                request,
+                may_retry,
+                method,
+                url,
+                headers,
+                ..
+            } => {
+                self.body = BodyState {
+                    may_retry,
+                    ..BodyState::default()
+                };
+                debug!(file = %name, request = %request, "  > {method} {url}");
+                for (header, value) in headers {
+                    debug!(file = %name, request = %request, header = %header, value = %value, "  > {header}: {value}");
+                }
+                Ok(())
+            }
+            Event::Answer {
+                request,
+                headers,
+                certificates,
+                ..
+            } => {
+                for (header, value) in headers {
+                    debug!(file = %name, request = %request, header = %header, value = %value, "  < {header}: {value}");
+                }
+                for cert in certificates {
+                    debug!(
+                        file = %name,
+                        request = %request,
+                        subject = %cert.subject,
+                        issuer = %cert.issuer,
+                        not_after = %cert.not_after,
+                        "  server certificate: {}, issued by {}, valid until {}",
+                        cert.subject,
+                        cert.issuer,
+                        cert.not_after
+                    );
+                }
+                Ok(())
+            }
+            Event::BodyStarted { to, kind, whole } => {
+                self.body.to_stdout = to == Some(Destination::Stdout);
+                self.body.kind = Some(kind);
+                self.body.whole = whole;
+                self.body.held.clear();
+                self.body.bytes = 0;
+                Ok(())
+            }
+            Event::Chunk(bytes) => {
+                if !self.body.to_stdout {
+                    return Ok(());
+                }
+                self.body.bytes += bytes.len() as u64;
+                let hidden = self.body.kind == Some(BodyKind::Binary) && self.stdout_is_terminal;
+                if hidden {
+                    Ok(())
+                } else if self.body.may_retry {
+                    self.body.held.extend_from_slice(&bytes);
+                    Ok(())
+                } else {
+                    self.write(&bytes)
+                }
+            }
+            Event::RetryScheduled {
+                request,
+                attempt,
+                attempts,
+                reason,
+                wait,
+            } => {
+                self.body.held.clear();
+                info!(
+                    file = %name,
+                    request = %request,
+                    attempt,
+                    reason = %reason,
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    "{request}: attempt {attempt} of {attempts}: {reason}; next in {}",
+                    crate::config::duration::show(wait)
+                );
+                Ok(())
+            }
+            Event::RequestFinished(mut finished) => {
+                let written = self.payload(&finished);
+                if let Err(unwritable) = &written {
+                    finished.verdict = finished.verdict.max(Verdict::Unwritten);
+                    finished
+                        .report
+                        .error
+                        .get_or_insert_with(|| unwritable.0.clone());
+                }
+                lines::finished(&name, &finished.report);
+                if let Some(result) = self.results.get_mut(file) {
+                    result.finished.push(*finished);
+                }
+                self.body = BodyState::default();
+                written
+            }
+            Event::FileFinished => self.flush(),
+        }
+    }
+
+    /// The request's payload on stdout: what was held, what is shown whole, or its JSON line.
+    fn payload(&mut self, finished: &Finished) -> Result<(), Unwritable> {
+        let held = std::mem::take(&mut self.body.held);
+        self.write(&held)?;
+        let report = &finished.report;
+        match self.mode {
+            OutputMode::Json => {
+                let mut line = serde_json::to_vec(report).unwrap_or_default();
+                line.push(b'\n');
+                self.write(&line)?;
+            }
+            OutputMode::None => {}
+            OutputMode::Pretty if self.body.whole => {
+                let mut text = Vec::new();
+                // Writing into memory cannot fail.
+                let _ = payload::print_whole(&mut text, &report.body);
+                self.write(&text)?;
+            }
+            OutputMode::Pretty if self.body.to_stdout => match self.body.kind {
+                Some(BodyKind::Binary) if self.stdout_is_terminal => {
+                    let mut text = Vec::new();
+                    let _ = payload::binary_placeholder(&mut text, self.body.bytes);
+                    self.write(&text)?;
+                }
+                // Keep the next payload on a line of its own.
+                Some(BodyKind::Text) if self.body.bytes > 0 => self.write(b"\n")?,
+                _ => {}
+            },
+            OutputMode::Pretty => {}
+        }
+        self.flush()
+    }
+
+    /// Adds an internal error for every request of `file` that did not finish: its task
+    /// panicked.
+    pub fn internal_error(&mut self, file: usize, message: &str) {
+        let Some(result) = self.results.get_mut(file) else {
+            return;
+        };
+        let path = result.plan.path.display().to_string();
+        error!(file = %path, "internal error while running {path}: {message}");
+        let unfinished: Vec<Finished> = result
+            .unfinished()
+            .map(|planned| Finished {
+                report: planned.report(
+                    &path,
+                    Some(format!(
+                        "internal error: the run of this file stopped: {message}"
+                    )),
+                ),
+                verdict: Verdict::Broken,
+            })
+            .collect();
+        result.finished.extend(unfinished);
+    }
+}

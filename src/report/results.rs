@@ -1,0 +1,129 @@
+//! A run's results: per suite file, the requests planned and how each finished; the requests
+//! that never ran are skipped, with the reason the run gives.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::exec::{Body, Finished, RequestReport, Verdict};
+
+/// A request that is to run (after `--only`), as it is known before it runs.
+#[derive(Debug, Clone)]
+pub struct PlannedRequest {
+    pub name: String,
+    pub endpoint: String,
+    pub method: String,
+    /// Secrets as `***`, captures not filled in.
+    pub url: String,
+}
+
+impl PlannedRequest {
+    /// A report for this request when it did not run, or its run was lost.
+    pub fn report(&self, file: &str, error: Option<String>) -> RequestReport {
+        RequestReport {
+            file: file.to_owned(),
+            name: self.name.clone(),
+            endpoint: self.endpoint.clone(),
+            method: self.method.clone(),
+            url: self.url.clone(),
+            status: None,
+            headers: Vec::new(),
+            body: Body::None,
+            duration_ms: 0,
+            total_ms: 0,
+            attempts: 0,
+            tls: None,
+            expectations: Vec::new(),
+            error,
+            hints: Vec::new(),
+        }
+    }
+}
+
+/// A suite file's requests that are to run.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub path: PathBuf,
+    pub requests: Vec<PlannedRequest>,
+}
+
+/// The requests of one suite file, as run.
+#[derive(Debug)]
+pub struct FileResult {
+    pub plan: Planned,
+    pub finished: Vec<Finished>,
+}
+
+impl FileResult {
+    pub fn new(plan: Planned) -> Self {
+        Self {
+            plan,
+            finished: Vec::new(),
+        }
+    }
+
+    /// The planned requests that did not finish, in order.
+    pub fn unfinished(&self) -> impl Iterator<Item = &PlannedRequest> {
+        self.plan
+            .requests
+            .iter()
+            .filter(|p| !self.finished.iter().any(|f| f.report.name == p.name))
+    }
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    pub requests: usize,
+    pub passed: usize,
+    /// An expectation failed.
+    pub failed: usize,
+    /// Could not complete.
+    pub errors: usize,
+    /// Ran, but their results could not be written.
+    pub unwritten: usize,
+    /// Did not run: `--fail-fast`, an interruption, or output that could not be written.
+    pub skipped: usize,
+    pub duration_ms: u64,
+}
+
+impl Summary {
+    pub fn of(results: &[FileResult], duration: Duration) -> Self {
+        let verdicts = || results.iter().flat_map(|r| &r.finished).map(|f| f.verdict);
+        let count = |verdict| verdicts().filter(|v| *v == verdict).count();
+        Self {
+            files: results.len(),
+            requests: verdicts().count(),
+            passed: count(Verdict::Passed),
+            failed: count(Verdict::Failed),
+            errors: count(Verdict::Broken),
+            unwritten: count(Verdict::Unwritten),
+            skipped: results.iter().map(|r| r.unfinished().count()).sum(),
+            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+
+    /// The summary line: "2 files, 5 requests: 4 passed, 1 failed, 0 could not complete, in
+    /// 0.31 s".
+    pub fn line(&self) -> String {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut counts = format!(
+            "{}, {}: {} passed, {} failed, {} could not complete",
+            plural(self.files, "file", "files"),
+            plural(self.requests, "request", "requests"),
+            self.passed,
+            self.failed,
+            self.errors
+        );
+        if self.unwritten > 0 {
+            counts.push_str(&format!(", {} not written", self.unwritten));
+        }
+        if self.skipped > 0 {
+            counts.push_str(&format!(", {} skipped", self.skipped));
+        }
+        format!("{counts}, in {:.2} s", self.duration_ms as f64 / 1000.0)
+    }
+}
