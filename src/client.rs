@@ -37,9 +37,9 @@ pub struct ClientError {
 
 impl std::fmt::Display for ClientError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
+        write!(
             f,
-            "error: cannot set up endpoint `{}`: {}",
+            "cannot set up endpoint `{}`: {}",
             self.endpoint, self.reason
         )
     }

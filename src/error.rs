@@ -68,11 +68,8 @@ impl Error {
         match self {
             Self::Load(errors) => errors.iter().flat_map(LoadError::diagnostics).collect(),
             Self::Invalid(diagnostics) => diagnostics.clone(),
-            Self::Client(error) => vec![Diagnostic::plain(format!(
-                "cannot set up endpoint `{}`: {}",
-                error.endpoint, error.reason
-            ))],
-            Self::Serve(error) => vec![Diagnostic::plain(&error.0)],
+            Self::Client(error) => vec![Diagnostic::plain(error.to_string())],
+            Self::Serve(error) => vec![Diagnostic::plain(error.to_string())],
             Self::Demo(message) => vec![Diagnostic::plain(message)],
             Self::DemoFailed { suites, .. } => vec![Diagnostic::plain(format!(
                 "runner demo: these suites failed: {}",

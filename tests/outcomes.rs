@@ -97,6 +97,31 @@ fn a_full_disk_is_not_retried() {
 }
 
 #[test]
+fn a_full_output_file_ends_the_request_with_exit_4_and_no_retry() {
+    let serving = serve_demo();
+    Test::new("full-output")
+        .file(
+            "a.toml",
+            &suite(
+                &serving,
+                "[[requests]]\nname = \"post\"\nmethod = \"POST\"\npath = \"/anything\"\noutput = \"/dev/full\"\nretry = { count = 3, interval = \"10ms\" }\n",
+            ),
+        )
+        .args(&["run", "a.toml"])
+        .replace(&serving.server.addr.port().to_string(), "PORT")
+        .code(4)
+        .stderr(
+            "post: POST https://localhost:PORT/anything -> 200 OK in N ms, TLSv1.3, no client certificate
+error: post: cannot write /dev/full: No space left on device
+1 file, 1 request: 0 passed, 0 failed, 0 could not complete, 1 not written, in N s
+",
+        )
+        .run();
+    assert_eq!(serving.server.records().len(), 1);
+    assert!(std::fs::metadata("/dev/full").is_ok_and(|m| !m.is_file()));
+}
+
+#[test]
 fn a_panicking_suite_is_an_internal_error_in_every_mode() {
     for jobs in ["1", "2"] {
         let serving = serve_demo();

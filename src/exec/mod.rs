@@ -83,18 +83,19 @@ fn warnings(loaded: &Loaded) -> Vec<String> {
     warnings
 }
 
-/// Runs the requests of a suite, in order, telling `listener` what happens. `stop` is shared by
-/// a run's suites: `--fail-fast`, a closed stdout or an interruption sets it, and no further
-/// request is sent.
+/// Runs the requests of a suite, in order, telling `listener` what happens (each request's
+/// report goes to it with `RequestFinished`), and returns the verdicts of the requests that ran.
+/// `stop` is shared by a run's suites: `--fail-fast`, a closed stdout or an interruption sets
+/// it, and no further request is sent.
 pub async fn run_suite(
     loaded: &Loaded,
     clients: &[EndpointClient],
     settings: &Settings,
     listener: &mut dyn Listener,
     stop: &AtomicBool,
-) -> Vec<Finished> {
+) -> Vec<Verdict> {
     let path = loaded.suite.source.path.clone();
-    let mut finished = Vec::new();
+    let mut verdicts = Vec::new();
     if listener
         .event(Event::FileStarted {
             path,
@@ -103,7 +104,7 @@ pub async fn run_suite(
         .is_err()
     {
         stop.store(true, Ordering::Relaxed);
-        return finished;
+        return verdicts;
     }
     let mut captures = Captures::new();
     let mut redactor = Redactor::default();
@@ -129,7 +130,7 @@ pub async fn run_suite(
             tls: tls.as_ref(),
             source: &loaded.suite.source,
         };
-        let mut done = run_request(
+        let done = run_request(
             &target,
             request,
             &mut captures,
@@ -138,24 +139,27 @@ pub async fn run_suite(
             listener,
         )
         .await;
-        if settings.fail_fast && done.verdict != Verdict::Passed {
+        let mut verdict = done.verdict;
+        if settings.fail_fast && verdict != Verdict::Passed {
             stop.store(true, Ordering::Relaxed);
         }
-        if let Err(unwritable) = listener.event(Event::RequestFinished(Box::new(done.clone()))) {
-            done.verdict = Verdict::Unwritten;
-            done.report.error = Some(unwritable.0.clone());
+        // The listener keeps the report; the verdict stays here.
+        if listener
+            .event(Event::RequestFinished(Box::new(done)))
+            .is_err()
+        {
+            verdict = Verdict::Unwritten;
         }
-        let unwritten = done.verdict == Verdict::Unwritten;
-        finished.push(done);
-        if unwritten {
+        verdicts.push(verdict);
+        if verdict == Verdict::Unwritten {
             stop.store(true, Ordering::Relaxed);
-            return finished;
+            return verdicts;
         }
     }
     if listener.event(Event::FileFinished).is_err() {
         stop.store(true, Ordering::Relaxed);
     }
-    finished
+    verdicts
 }
 
 /// A way for the tests to make a suite's task panic, as a bug would: debug builds only.

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::files::ReportFile;
-use super::sink::temporary_name;
+use super::sink::{in_place, temporary_name};
 use crate::diagnostic::Diagnostic;
 use crate::words::io_reason;
 
@@ -104,7 +104,8 @@ pub struct OutputUse<'a> {
     pub suite: &'a Path,
 }
 
-/// Checks the `output` files of every request of a run: each named once, and writable.
+/// Checks the `output` files of every request of a run: each named once, and writable. A
+/// device or pipe is written in place: it is opened for writing to show it can be.
 pub fn outputs(uses: Vec<OutputUse<'_>>) -> Result<(), Vec<Diagnostic>> {
     let mut errors = Vec::new();
     for (index, one) in uses.iter().enumerate() {
@@ -122,6 +123,16 @@ pub fn outputs(uses: Vec<OutputUse<'_>>) -> Result<(), Vec<Diagnostic>> {
                 first.request,
                 first.suite.display()
             )).help("two requests writing one file would mix or overwrite each other: give each its own `output` path"));
+            continue;
+        }
+        if in_place(one.path) {
+            if let Err(error) = std::fs::OpenOptions::new().write(true).open(one.path) {
+                errors.push(one.at.clone().with_message(format!(
+                    "cannot write the output file {}: {}",
+                    one.path.display(),
+                    io_reason(&error)
+                )));
+            }
             continue;
         }
         match prepare(one.path) {

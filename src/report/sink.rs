@@ -13,6 +13,8 @@ use crate::words::io_reason;
 /// An `output` file being written.
 #[derive(Debug)]
 struct OutputFile {
+    /// Where the bytes go first: a temporary file beside `path`, or `path` itself when it is a
+    /// device or a pipe, which a rename would replace.
     temporary: PathBuf,
     path: PathBuf,
     shown: String,
@@ -38,7 +40,11 @@ impl FileSink {
 
     fn open(&mut self, path: &Path, shown: &str) -> Result<(), Unwritable> {
         self.discard();
-        let temporary = temporary_name(path);
+        let temporary = if in_place(path) {
+            path.to_owned()
+        } else {
+            temporary_name(path)
+        };
         let writer = File::create(&temporary)
             .map(BufWriter::new)
             .map_err(|e| cannot_write(shown, &e))?;
@@ -56,18 +62,21 @@ impl FileSink {
         let Some(mut output) = self.output.take() else {
             return Ok(());
         };
-        if finished.report.status.is_none() || finished.report.error.is_some() {
+        let whole = finished.report.status.is_some() && finished.report.error.is_none();
+        let flushed = output.writer.flush();
+        if output.temporary == output.path {
+            return flushed.map_err(|e| cannot_write(&output.shown, &e));
+        }
+        if !whole {
             let _ = std::fs::remove_file(&output.temporary);
             return Ok(());
         }
-        let written = output
-            .writer
-            .flush()
-            .and_then(|()| std::fs::rename(&output.temporary, &output.path));
-        written.map_err(|e| {
-            let _ = std::fs::remove_file(&output.temporary);
-            cannot_write(&output.shown, &e)
-        })
+        flushed
+            .and_then(|()| std::fs::rename(&output.temporary, &output.path))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&output.temporary);
+                cannot_write(&output.shown, &e)
+            })
     }
 
     /// A request finished: its `output` file is committed, and the outcome handed on, marked
@@ -89,7 +98,9 @@ impl FileSink {
     fn discard(&mut self) {
         if let Some(output) = self.output.take() {
             drop(output.writer);
-            let _ = std::fs::remove_file(&output.temporary);
+            if output.temporary != output.path {
+                let _ = std::fs::remove_file(&output.temporary);
+            }
         }
     }
 }
@@ -126,6 +137,12 @@ impl Listener for FileSink {
 
 fn cannot_write(shown: &str, error: &std::io::Error) -> Unwritable {
     Unwritable(format!("cannot write {shown}: {}", io_reason(error)))
+}
+
+/// Whether `path` is written where it is: it exists and is not a regular file (a device such as
+/// /dev/null, a pipe), so there is nothing to replace atomically.
+pub fn in_place(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// A name beside `path` for writing it: the same folder, so the rename stays on one disk.

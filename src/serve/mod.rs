@@ -44,7 +44,7 @@ pub struct ServeError(pub String);
 
 impl std::fmt::Display for ServeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "error: {}", self.0)
+        f.write_str(&self.0)
     }
 }
 
