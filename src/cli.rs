@@ -45,7 +45,9 @@ pub enum Command {
     /// Serve HTTPS echo routes locally, showing the TLS session each request arrived on.
     ///
     /// Routes: /get, /anything, /headers, /status/CODE, /delay/MS, /bytes/N, /redirect/N (N
-    /// redirects, then /get), /flaky/N (503 for the first N calls). JSON answers include the request (method, url, headers, args, json)
+    /// redirects, then /get), /redirect-to?url=URL&status_code=302, /response-headers?NAME=VALUE,
+    /// /flaky/N (503 for the first
+    /// N calls). JSON answers include the request (method, url, headers, args, json)
     /// and the TLS session: protocol, cipher, ALPN and the client certificate's subject and
     /// issuer. Without --cert it serves the built-in demo certificate for localhost and accepts
     /// (without requiring) client certificates of the demo CA.

@@ -1,6 +1,8 @@
 //! The HTTP clients: one reqwest client per endpoint, built once when the suite loads from the
-//! TLS builder's `ClientConfig`, with the endpoint's timeouts, redirects, default headers and
-//! HTTP version. Connections and TLS sessions are reused across the endpoint's requests.
+//! TLS builder's `ClientConfig`, with the endpoint's timeouts, default headers and HTTP version.
+//! Connections and TLS sessions are reused across the endpoint's requests. The clients never
+//! follow redirects: the executor does, hop by hop, and a hop to another origin goes through
+//! the endpoint's `foreign` client, which carries nothing of the suite's.
 
 use std::net::SocketAddr;
 
@@ -11,7 +13,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use rustls::pki_types::ServerName;
 use url::Url;
 
-use crate::config::suite::{Endpoint, HttpVersion, Redirects};
+use crate::config::suite::{Endpoint, HttpVersion, OtherOrigins, Redirects};
 use crate::tls::TlsClient;
 
 /// How long opening a TCP connection may take when the suite does not say.
@@ -26,6 +28,43 @@ pub struct EndpointClient {
     /// Where requests go. With a DNS `server_name`, its host is that name (SNI and the verified
     /// name); the connection still goes to the endpoint URL's host, and Host names it.
     pub base: Url,
+    /// For redirects to another origin with `other_origins = "strip"`: the same trust, no
+    /// client certificate, no headers of the suite, no `server_name`.
+    pub foreign: Option<reqwest::Client>,
+}
+
+/// The User-Agent runner sends.
+const AGENT: &str = concat!("runner/", env!("CARGO_PKG_VERSION"));
+
+/// What every client of an endpoint shares: no redirects followed, the timeouts, the HTTP
+/// version, TLS from `config`.
+fn common(
+    endpoint: &Endpoint,
+    tls: Option<(&TlsClient, &rustls::ClientConfig)>,
+) -> reqwest::ClientBuilder {
+    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    let connect = endpoint.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+    builder = match tls {
+        // reqwest times the TCP connection and the TLS handshake as one step: it gets both
+        // budgets.
+        Some((tls, config)) => builder
+            .tls_backend_preconfigured(config.clone())
+            .tls_info(true)
+            .connect_timeout(
+                connect.saturating_add(tls.handshake_timeout.unwrap_or(DEFAULT_HANDSHAKE_TIMEOUT)),
+            ),
+        None => builder.connect_timeout(connect),
+    };
+    builder = match (endpoint.http_version, tls.is_some()) {
+        (HttpVersion::Http1, _) => builder.http1_only(),
+        // Over TLS, ALPN offers only h2; in clear text there is nothing to negotiate with.
+        (HttpVersion::Http2, false) => builder.http2_prior_knowledge(),
+        _ => builder,
+    };
+    if let Some(timeout) = endpoint.timeout {
+        builder = builder.timeout(timeout);
+    }
+    builder
 }
 
 /// Why a client could not be built.
@@ -52,10 +91,7 @@ pub fn build(endpoint: &Endpoint, tls: Option<&TlsClient>) -> Result<EndpointCli
         reason,
     };
     let mut headers = HeaderMap::new();
-    headers.insert(
-        USER_AGENT,
-        HeaderValue::from_static(concat!("runner/", env!("CARGO_PKG_VERSION"))),
-    );
+    headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
     for header in &endpoint.headers {
         // Endpoint headers cannot use captures: the loader resolved them completely.
         let Some(value) = header.value.resolved() else {
@@ -66,60 +102,55 @@ pub fn build(endpoint: &Endpoint, tls: Option<&TlsClient>) -> Result<EndpointCli
         headers.insert(header.name.clone(), value);
     }
 
-    let mut builder = reqwest::Client::builder().redirect(match endpoint.redirects {
-        Redirects::None => reqwest::redirect::Policy::none(),
-        Redirects::Follow { max } => {
-            reqwest::redirect::Policy::limited(usize::try_from(max).unwrap_or(usize::MAX))
-        }
-    });
-    let connect = endpoint.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+    let mut builder = common(endpoint, tls.map(|t| (t, t.config.as_ref())));
     let mut base = endpoint.url.clone();
-    if let Some(tls) = tls {
-        // reqwest times the TCP connection and the TLS handshake as one step: it gets both
-        // budgets.
-        let handshake = tls.handshake_timeout.unwrap_or(DEFAULT_HANDSHAKE_TIMEOUT);
-        builder = builder
-            .tls_backend_preconfigured((*tls.config).clone())
-            .tls_info(true)
-            .connect_timeout(connect + handshake);
-        if let Some(ServerName::DnsName(name)) = &tls.server_name {
-            let real_host = endpoint.url.host_str().unwrap_or_default().to_owned();
-            let port = endpoint.url.port_or_known_default().unwrap_or(443);
-            if !name.as_ref().eq_ignore_ascii_case(&real_host) {
-                let host_header = match endpoint.url.port() {
-                    Some(port) => format!("{real_host}:{port}"),
-                    None => real_host.clone(),
-                };
-                headers.insert(
-                    HOST,
-                    HeaderValue::from_str(&host_header).map_err(|e| fail(e.to_string()))?,
-                );
-                base.set_host(Some(name.as_ref()))
-                    .map_err(|e| fail(e.to_string()))?;
-                builder = builder.dns_resolver(ServerNameResolver {
-                    server_name: name.as_ref().to_owned(),
-                    real_host,
-                    port,
-                });
-            }
+    if let Some(tls) = tls
+        && let Some(ServerName::DnsName(name)) = &tls.server_name
+    {
+        let real_host = endpoint.url.host_str().unwrap_or_default().to_owned();
+        let port = endpoint.url.port_or_known_default().unwrap_or(443);
+        if !name.as_ref().eq_ignore_ascii_case(&real_host) {
+            let host_header = match endpoint.url.port() {
+                Some(port) => format!("{real_host}:{port}"),
+                None => real_host.clone(),
+            };
+            headers.insert(
+                HOST,
+                HeaderValue::from_str(&host_header).map_err(|e| fail(e.to_string()))?,
+            );
+            base.set_host(Some(name.as_ref()))
+                .map_err(|e| fail(e.to_string()))?;
+            builder = builder.dns_resolver(ServerNameResolver {
+                server_name: name.as_ref().to_owned(),
+                real_host,
+                port,
+            });
         }
-    } else {
-        builder = builder.connect_timeout(connect);
-    }
-    builder = match (endpoint.http_version, tls.is_some()) {
-        (HttpVersion::Http1, _) => builder.http1_only(),
-        // Over TLS, ALPN offers only h2; in clear text there is nothing to negotiate with.
-        (HttpVersion::Http2, false) => builder.http2_prior_knowledge(),
-        _ => builder,
-    };
-    if let Some(timeout) = endpoint.timeout {
-        builder = builder.timeout(timeout);
     }
     let http = builder
         .default_headers(headers)
         .build()
         .map_err(|e| fail(e.to_string()))?;
-    Ok(EndpointClient { http, base })
+    let foreign = match endpoint.redirects {
+        Redirects::Follow {
+            other_origins: OtherOrigins::Strip,
+            ..
+        } => {
+            let mut headers = HeaderMap::new();
+            headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
+            let client = common(endpoint, tls.map(|t| (t, t.foreign_config.as_ref())))
+                .default_headers(headers)
+                .build()
+                .map_err(|e| fail(e.to_string()))?;
+            Some(client)
+        }
+        _ => None,
+    };
+    Ok(EndpointClient {
+        http,
+        base,
+        foreign,
+    })
 }
 
 /// Resolves `server_name` to the addresses of the URL's real host, so the connection goes where

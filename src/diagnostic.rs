@@ -147,15 +147,29 @@ impl Diagnostic {
     }
 }
 
+/// A message without a place: the message, one indented line per detail, and the help, as
+/// every message of runner without a source line is written (load errors and request failures
+/// alike).
+pub fn message_lines(message: &str, details: &[String], help: Option<&str>) -> String {
+    let mut text = message.to_owned();
+    for detail in details {
+        text.push_str("\n  ");
+        text.push_str(detail);
+    }
+    if let Some(help) = help {
+        text.push_str("\n  = help: ");
+        text.push_str(help);
+    }
+    text
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
         let Some(source) = &self.source else {
-            if let Some(help) = &self.help {
-                writeln!(f, "  = help: {help}")?;
-            }
-            return Ok(());
+            let text = message_lines(&self.message, &[], self.help.as_deref());
+            return writeln!(f, "error: {text}");
         };
+        writeln!(f, "error: {}", self.message)?;
         let Some(span) = &self.span else {
             writeln!(f, " --> {}", source.path.display())?;
             if let Some(help) = &self.help {

@@ -34,42 +34,204 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Hides secret values that a server echoes back (an echo of the Authorization header, say).
-#[derive(Debug, Default, Clone)]
+/// The shortest secret that can be found in echoed text without hiding ordinary words: shorter
+/// ones are still hidden wherever runner places them itself, and the loader warns about them.
+pub const MIN_FINDABLE: usize = 4;
+
+/// Hides secret values in text that comes back: echoed bodies and headers, library messages.
+/// Each secret is looked for as it is and in every form a server or library may write it:
+/// JSON-escaped, percent-encoded (`%20` and `+`, upper- and lower-case hex), base64 and
+/// base64url (with and without padding), and HTML/XML-escaped. `Debug` shows only how many.
+#[derive(Clone, Default)]
 pub struct Redactor {
+    /// The secrets as given, to tell whether one is known already.
     secrets: Vec<String>,
+    /// Every form of every secret, longest first.
+    forms: Vec<String>,
+    finder: Option<aho_corasick::AhoCorasick>,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redactor({} secrets)", self.secrets.len())
+    }
+}
+
+/// WHATWG URL percent-encode sets: fragment, query, special query, path, userinfo.
+const URL_COMPONENT_SETS: [&percent_encoding::AsciiSet; 5] = {
+    use percent_encoding::CONTROLS;
+    const FRAGMENT: &percent_encoding::AsciiSet =
+        &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`');
+    const QUERY: &percent_encoding::AsciiSet =
+        &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>');
+    const SPECIAL_QUERY: &percent_encoding::AsciiSet = &QUERY.add(b'\'');
+    const PATH: &percent_encoding::AsciiSet = &QUERY.add(b'?').add(b'`').add(b'{').add(b'}');
+    const USERINFO: &percent_encoding::AsciiSet = &PATH
+        .add(b'/')
+        .add(b':')
+        .add(b';')
+        .add(b'=')
+        .add(b'@')
+        .add(b'[')
+        .add(b'\\')
+        .add(b']')
+        .add(b'^')
+        .add(b'|');
+    [FRAGMENT, QUERY, SPECIAL_QUERY, PATH, USERINFO]
+};
+
+/// The forms a value may take in text that comes back.
+fn encoded_forms(value: &str) -> Vec<String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let mut forms = vec![value.to_owned()];
+    // JSON: quotes, backslashes and control characters escaped; non-ASCII as \uXXXX too.
+    if let Ok(json) = serde_json::to_string(value) {
+        forms.push(json[1..json.len() - 1].to_owned());
+    }
+    let ascii_json: String = value
+        .chars()
+        .map(|c| match c {
+            '"' => "\\\"".to_owned(),
+            '\\' => "\\\\".to_owned(),
+            c if c.is_ascii() && !c.is_ascii_control() => c.to_string(),
+            c => c
+                .encode_utf16(&mut [0; 2])
+                .iter()
+                .map(|unit| format!("\\u{unit:04x}"))
+                .collect(),
+        })
+        .collect();
+    forms.push(ascii_json);
+    // Percent-encoding: every byte but unreserved ones, and the form style with `+`.
+    const UNRESERVED: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let upper = utf8_percent_encode(value, UNRESERVED).to_string();
+    forms.push(upper.to_ascii_lowercase_hex());
+    forms.push(upper.replace("%20", "+"));
+    forms.push(upper.to_ascii_lowercase_hex().replace("%20", "+"));
+    forms.push(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
+    forms.push(upper);
+    // As a URL keeps it in each component (WHATWG's encode sets: only some characters are
+    // escaped), the way an echoed "url" shows it.
+    for set in URL_COMPONENT_SETS {
+        let encoded = utf8_percent_encode(value, set).to_string();
+        forms.push(encoded.to_ascii_lowercase_hex());
+        forms.push(encoded);
+    }
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+        forms.push(engine.encode(value));
+    }
+    // HTML and XML.
+    let html = value
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    forms.push(html.replace('"', "&quot;").replace('\'', "&#39;"));
+    forms.push(html.replace('"', "&#34;").replace('\'', "&#x27;"));
+    forms.push(html.replace('"', "&quot;").replace('\'', "&apos;"));
+    forms
+}
+
+/// Lower-case hex digits in `%XX` escapes.
+trait LowercaseHex {
+    fn to_ascii_lowercase_hex(&self) -> String;
+}
+
+impl LowercaseHex for String {
+    fn to_ascii_lowercase_hex(&self) -> String {
+        let mut out = String::with_capacity(self.len());
+        let mut rest = self.as_str();
+        while let Some(at) = rest.find('%') {
+            out.push_str(&rest[..at]);
+            let escape = rest.get(at..at + 3).unwrap_or(&rest[at..]);
+            out.push_str(&escape.to_ascii_lowercase());
+            rest = &rest[at + escape.len()..];
+        }
+        out.push_str(rest);
+        out
+    }
 }
 
 impl Redactor {
+    /// Hides `secret` from now on, in each of its forms. A value under [`MIN_FINDABLE`]
+    /// characters would hide ordinary words: it is not looked for.
     pub fn add(&mut self, secret: &str) {
-        // Very short values would hide unrelated text and say little.
-        if secret.len() >= 3 && !self.secrets.iter().any(|s| s == secret) {
-            self.secrets.push(secret.to_owned());
-            // Longest first, so a secret that contains another is hidden whole.
-            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        if secret.chars().count() < MIN_FINDABLE || self.secrets.iter().any(|s| s == secret) {
+            return;
         }
+        self.secrets.push(secret.to_owned());
+        self.extend(encoded_forms(secret));
+    }
+
+    /// Hides the Basic credentials `user:password` as a client sends them (base64), besides
+    /// the password itself.
+    pub fn add_basic(&mut self, user: &str, password: &str) {
+        self.add(password);
+        if password.is_empty() {
+            return;
+        }
+        use base64::Engine as _;
+        let pair = format!("{user}:{password}");
+        self.extend(
+            [
+                base64::engine::general_purpose::STANDARD.encode(&pair),
+                base64::engine::general_purpose::STANDARD_NO_PAD.encode(&pair),
+            ]
+            .into(),
+        );
+    }
+
+    fn extend(&mut self, forms: Vec<String>) {
+        for form in forms {
+            if form.chars().count() >= MIN_FINDABLE && !self.forms.contains(&form) {
+                self.forms.push(form);
+            }
+        }
+        // Longest first, so a secret that contains another is hidden whole.
+        self.forms.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        self.finder = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&self.forms)
+            .ok();
     }
 
     pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty()
+        self.forms.is_empty()
     }
 
     pub fn redact(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        for secret in &self.secrets {
-            if text.contains(secret.as_str()) {
-                text = text.replace(secret.as_str(), REDACTED);
+        match &self.finder {
+            Some(finder) if finder.is_match(text) => {
+                let mut out = String::with_capacity(text.len());
+                finder.replace_all_with(text, &mut out, |_, _, out| {
+                    out.push_str(REDACTED);
+                    true
+                });
+                out
             }
+            _ => text.to_owned(),
         }
-        text
     }
 
-    /// Redacts every string of a JSON value.
+    /// Redacts every string of a JSON value, keys included.
     pub fn redact_json(&self, value: &mut serde_json::Value) {
         match value {
             serde_json::Value::String(s) => *s = self.redact(s),
             serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
             serde_json::Value::Object(fields) => {
+                let hides_a_key = fields.keys().any(|k| self.redact(k) != *k);
+                if hides_a_key {
+                    let taken = std::mem::take(fields);
+                    *fields = taken
+                        .into_iter()
+                        .map(|(k, v)| (self.redact(&k), v))
+                        .collect();
+                }
                 fields.values_mut().for_each(|v| self.redact_json(v))
             }
             _ => {}
@@ -89,6 +251,44 @@ mod tests {
             "*** *** Some(***)"
         );
         assert_eq!(secret.expose(), "hunter2");
+    }
+
+    #[test]
+    fn hides_every_form_a_server_may_echo() {
+        let secret = "p@ss\"w\\rd/+= é";
+        let mut redactor = Redactor::default();
+        redactor.add(secret);
+        redactor.add_basic("smoke", secret);
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let b64url = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        for form in [
+            secret.to_owned(),
+            serde_json::to_string(secret)
+                .unwrap_or_default()
+                .trim_matches('"')
+                .to_owned(),
+            "p%40ss%22w%5Crd%2F%2B%3D%20%C3%A9".to_owned(),
+            "p%40ss%22w%5crd%2f%2b%3d+%c3%a9".to_owned(),
+            "p%40ss%22w%5Crd%2F%2B%3D+%C3%A9".to_owned(),
+            b64(secret),
+            b64url(secret),
+            b64(&format!("smoke:{secret}")),
+            "p@ss&quot;w\\rd/+= é".to_owned(),
+            "p@ss\\\"w\\\\rd/+= \\u00e9".to_owned(),
+        ] {
+            let text = format!("before {form} after");
+            assert_eq!(redactor.redact(&text), "before *** after", "{form}");
+        }
+        assert_eq!(format!("{redactor:?}"), "Redactor(1 secrets)");
+    }
+
+    #[test]
+    fn short_values_are_not_looked_for() {
+        let mut redactor = Redactor::default();
+        redactor.add("abc");
+        assert!(redactor.is_empty());
+        assert_eq!(redactor.redact("abcdef"), "abcdef");
     }
 
     #[test]

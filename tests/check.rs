@@ -69,7 +69,7 @@ configs/cert.toml: ok, 1 endpoint, 1 request
   request \"get with a pinned certificate\": GET api /get
 configs/https.toml: ok, 1 endpoint, 1 request
   endpoint api: https://localhost:8443 (HTTP auto)
-    trust: the system's trust store (1 certificate)
+    trust: the system's trust store [SSL_CERT_FILE=configs/certs/ca.crt: 1] (1 certificate)
     protocol: TLSv1.2, TLSv1.3
   request \"get over system trust\": GET api /get
 configs/mtls-p12.toml: ok, 1 endpoint, 1 request

@@ -14,6 +14,7 @@ mod outcomes;
 mod pki;
 mod run;
 mod schema;
+mod secrets;
 mod server;
 mod suites;
 mod support;

@@ -595,8 +595,15 @@ fn redirects_are_followed_only_when_asked() {
     assert_eq!(two.code, 3);
     assert!(two.stderr.contains("error: hop: GET "), "{}", two.stderr);
     assert!(
+        two.stderr.contains(
+            ": too many redirects: more than 2\n  the last one was to https://localhost:"
+        ),
+        "{}",
         two.stderr
-            .contains(": too many redirects\n  = help: raise `follow_redirects = { max = N }`"),
+    );
+    assert!(
+        two.stderr
+            .contains("/get\n  = help: raise `follow_redirects = { max = N }`"),
         "{}",
         two.stderr
     );

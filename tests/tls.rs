@@ -532,10 +532,12 @@ fn system_trust_honours_ssl_cert_file() {
         .env_remove("SSL_CERT_DIR");
     let outcome = crate::support::run(command);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let bundle = pki::dir().join("bundle.crt");
     assert!(
-        outcome
-            .stdout
-            .contains("    trust: the system's trust store (2 certificates)\n"),
+        outcome.stdout.contains(&format!(
+            "    trust: the system's trust store [SSL_CERT_FILE={}: 2] (2 certificates)\n",
+            bundle.display()
+        )),
         "{}",
         outcome.stdout
     );

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cli::CheckArgs;
-use crate::config::suite::{Endpoint, HttpVersion, Redirects, Request};
+use crate::config::suite::{Endpoint, HttpVersion, OtherOrigins, Redirects, Request};
 use crate::config::{self, CommandLineVars};
 use crate::error::Error;
 use crate::load::{self, Loaded};
@@ -53,6 +53,14 @@ pub fn summary(loaded: &Loaded, warn_expiry: Duration) -> String {
     for request in &suite.requests {
         request_line(&mut out, loaded, request);
     }
+    let trust_warnings = loaded.tls.iter().flatten().flat_map(|t| &t.trust.warnings);
+    let mut said = Vec::new();
+    for warning in suite.warnings.iter().chain(trust_warnings) {
+        if !said.contains(&warning) {
+            let _ = writeln!(out, "  warning: {warning}");
+            said.push(warning);
+        }
+    }
     out
 }
 
@@ -69,7 +77,19 @@ fn endpoint_lines(
     };
     let redirects = match endpoint.redirects {
         Redirects::None => String::new(),
-        Redirects::Follow { max } => format!(", follows up to {max} redirects"),
+        Redirects::Follow {
+            max,
+            to_http,
+            other_origins,
+        } => format!(
+            ", follows up to {max} redirects{}{}",
+            if to_http { ", also to http://" } else { "" },
+            match other_origins {
+                OtherOrigins::Strip => "",
+                OtherOrigins::DangerKeep => ", keeping headers and identity for other origins",
+                OtherOrigins::Refuse => ", not to other origins",
+            }
+        ),
     };
     let _ = writeln!(
         out,

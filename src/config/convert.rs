@@ -70,6 +70,21 @@ impl Converter<'_> {
         resolved.map_err(|e| self.report(e)).ok()
     }
 
+    /// A value needed at load, with the secrets it holds (environment values, variables used as
+    /// passwords).
+    pub fn resolve_now_with_secrets(
+        &mut self,
+        value: &Spanned<String>,
+    ) -> Option<(Resolved, Vec<Secret>)> {
+        let span = value.span();
+        let template = self
+            .scope
+            .resolve(self.origin(&span), value, &CaptureNames::default());
+        let template = template.map_err(|e| self.report(e)).ok()?;
+        let secrets = template.load_secrets().map(Secret::new).collect();
+        Some((template.resolved()?, secrets))
+    }
+
     /// A password: always a secret, whatever it was written as.
     pub fn secret(&mut self, value: &Spanned<String>) -> Option<Secret> {
         self.resolve_now(value)

@@ -7,15 +7,18 @@ use url::Url;
 
 use super::convert::Converter;
 use super::raw::{
-    RawCert, RawEndpoint, RawHttpVersion, RawKey, RawProtocol, RawRedirects, RawSecureSocket,
+    RawCert, RawEndpoint, RawHttpVersion, RawKey, RawOtherOrigins, RawProtocol, RawRedirects,
+    RawSecureSocket,
 };
 use super::spanned::Spanned;
 use super::suite::{
-    Endpoint, Header, HttpVersion, Identity, Redirects, SecureSocket, TlsVersion, Trust,
+    Endpoint, Header, HttpVersion, Identity, OtherOrigins, Redirects, SecureSocket, TlsVersion,
+    Trust,
 };
 use super::template::CaptureNames;
 use crate::diagnostic::quoted_list;
 use crate::names;
+use crate::secret::Secret;
 
 /// The limit used by `follow_redirects = true`, as browsers and curl's `--max-redirs` default do.
 const DEFAULT_MAX_REDIRECTS: u32 = 10;
@@ -35,8 +38,18 @@ impl Converter<'_> {
             None | Some(RawRedirects::Follow(false)) => Redirects::None,
             Some(RawRedirects::Follow(true)) => Redirects::Follow {
                 max: DEFAULT_MAX_REDIRECTS,
+                to_http: false,
+                other_origins: OtherOrigins::Strip,
             },
-            Some(RawRedirects::Limited(limit)) => Redirects::Follow { max: limit.max },
+            Some(RawRedirects::Limited(limit)) => Redirects::Follow {
+                max: limit.max.unwrap_or(DEFAULT_MAX_REDIRECTS),
+                to_http: limit.to_http.unwrap_or(false),
+                other_origins: match limit.other_origins {
+                    None | Some(RawOtherOrigins::Strip) => OtherOrigins::Strip,
+                    Some(RawOtherOrigins::Keep) => OtherOrigins::DangerKeep,
+                    Some(RawOtherOrigins::Refuse) => OtherOrigins::Refuse,
+                },
+            },
         };
         let url = url?;
         let tls = match (url.0.scheme(), &raw.secure_socket) {
@@ -58,6 +71,7 @@ impl Converter<'_> {
             name: name.to_owned(),
             url: url.0,
             url_shown: url.1,
+            url_secrets: url.2,
             headers: headers?,
             timeout: timeout.transpose_none()?,
             connect_timeout: connect_timeout.transpose_none()?,
@@ -69,8 +83,8 @@ impl Converter<'_> {
     }
 
     /// An endpoint URL and how it may be shown.
-    fn url(&mut self, raw: &Spanned<String>) -> Option<(Url, String)> {
-        let resolved = self.resolve_now(raw)?;
+    fn url(&mut self, raw: &Spanned<String>) -> Option<(Url, String, Vec<Secret>)> {
+        let (resolved, secrets) = self.resolve_now_with_secrets(raw)?;
         let span = raw.span();
         let url = match Url::parse(&resolved.value) {
             Ok(url) => url,
@@ -116,7 +130,7 @@ impl Converter<'_> {
             );
             return None;
         }
-        Some((url, resolved.shown))
+        Some((url, resolved.shown, secrets))
     }
 
     /// Header names are checked now; values are checked now when nothing is left for run time.

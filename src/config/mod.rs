@@ -205,7 +205,15 @@ pub fn load_source(
     if !errors.is_empty() {
         return Err(ConfigError::Invalid(errors));
     }
-    let scope = Scope::new(definitions, env).map_err(ConfigError::Invalid)?;
+    // A variable used where a password goes is a secret wherever it is used.
+    let secret_vars: HashSet<String> = raw
+        .endpoints
+        .values()
+        .filter_map(|e| e.get().secure_socket.as_ref())
+        .flat_map(|s| s.get().passwords())
+        .flat_map(template::references)
+        .collect();
+    let scope = Scope::new(definitions, env, secret_vars).map_err(ConfigError::Invalid)?;
 
     let base_dir = source
         .path
@@ -254,6 +262,7 @@ pub fn load_source(
             source,
             endpoints,
             requests,
+            warnings: scope.warnings(),
         }),
         _ => Err(ConfigError::Invalid(errors)),
     }

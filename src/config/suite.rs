@@ -23,6 +23,8 @@ pub struct Suite {
     pub source: Arc<Source>,
     pub endpoints: Vec<Endpoint>,
     pub requests: Vec<Request>,
+    /// What the loader noticed and the user should hear of, on every run.
+    pub warnings: Vec<String>,
 }
 
 /// A named endpoint profile.
@@ -32,6 +34,8 @@ pub struct Endpoint {
     pub url: Url,
     /// The URL as it may be shown (secrets as `***`).
     pub url_shown: String,
+    /// The secrets in the URL (userinfo, host, path, query from `env.*` or a password variable).
+    pub url_secrets: Vec<Secret>,
     pub headers: Vec<Header>,
     pub timeout: Option<Duration>,
     pub connect_timeout: Option<Duration>,
@@ -60,7 +64,25 @@ pub enum HttpVersion {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Redirects {
     None,
-    Follow { max: u32 },
+    /// runner follows them hop by hop.
+    Follow {
+        max: u32,
+        /// An https:// URL may redirect to http://.
+        to_http: bool,
+        other_origins: OtherOrigins,
+    },
+}
+
+/// What a redirect to another origin (scheme, host or port) gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherOrigins {
+    /// Nothing of the suite's: no headers it set, no Authorization, Cookie or Referer, no
+    /// `server_name`, no client certificate.
+    Strip,
+    /// Everything, as to the endpoint itself.
+    DangerKeep,
+    /// The request fails there.
+    Refuse,
 }
 
 /// `secure_socket` of an `https://` endpoint (spec §2.1).

@@ -119,6 +119,15 @@ impl Template {
         Ok(Resolved { value, shown })
     }
 
+    /// The secret values it holds at load time (environment values, variables used as
+    /// passwords).
+    pub fn load_secrets(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|part| match part {
+            Part::Secret(secret) => Some(secret.expose()),
+            _ => None,
+        })
+    }
+
     /// The secret values it holds (environment values and secret captures), to hide them wherever
     /// they could be echoed back.
     pub fn secrets<'a>(&'a self, captures: &'a Captures) -> impl Iterator<Item = &'a str> {
@@ -146,6 +155,18 @@ enum Segment<'a> {
 
 /// Splits a string into text and `{{name}}` references. The error is the byte range of an
 /// unclosed `{{`.
+/// The variable names a string refers to (`{{name}}`, not `{{env.NAME}}`).
+pub fn references(text: &str) -> Vec<String> {
+    segments(text)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|segment| match segment {
+            Segment::Ref { name, .. } if !name.starts_with("env.") => Some(name.to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
 fn segments(text: &str) -> Result<Vec<Segment<'_>>, Span> {
     let mut segments = Vec::new();
     let mut rest = 0;
@@ -226,6 +247,10 @@ pub type EnvLookup = Box<dyn Fn(&str) -> Option<String>>;
 pub struct Scope {
     vars: IndexMap<String, Template>,
     env: EnvLookup,
+    /// Variables used where a password goes.
+    secret_vars: HashSet<String>,
+    /// Secrets too short to be found in echoed text, by name (`env.NAME` or a variable).
+    short_secrets: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for Scope {
@@ -238,13 +263,18 @@ impl std::fmt::Debug for Scope {
 
 impl Scope {
     /// Resolves the variables themselves: a variable may use `{{env.NAME}}` and other variables.
+    /// `secret_vars`: the variables used where a password goes; their values are secrets
+    /// wherever they are used.
     pub fn new(
         definitions: IndexMap<String, VarDef>,
         env: EnvLookup,
+        secret_vars: HashSet<String>,
     ) -> Result<Self, Vec<Diagnostic>> {
         let mut scope = Self {
             vars: IndexMap::new(),
             env,
+            secret_vars,
+            short_secrets: std::cell::RefCell::default(),
         };
         let mut errors = Vec::new();
         // A cycle is reported once, not once for each variable in it.
@@ -312,8 +342,48 @@ impl Scope {
             }
         }
         resolving.pop();
+        if self.secret_vars.contains(name) {
+            let value: String = template
+                .parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Text(t) => Some(t.as_str()),
+                    Part::Secret(s) => Some(s.expose()),
+                    Part::Capture(_) => None,
+                })
+                .collect();
+            self.note_if_short(name, &value);
+            template.parts = template
+                .parts
+                .into_iter()
+                .map(|part| match part {
+                    Part::Text(text) => Part::Secret(Secret::new(text)),
+                    other => other,
+                })
+                .collect();
+        }
         self.vars.insert(name.to_owned(), template);
         Ok(())
+    }
+
+    fn note_if_short(&self, name: &str, value: &str) {
+        if !value.is_empty() && value.chars().count() < crate::secret::MIN_FINDABLE {
+            self.short_secrets.borrow_mut().insert(name.to_owned());
+        }
+    }
+
+    /// Warnings about secrets too short to be found in echoed text.
+    pub fn warnings(&self) -> Vec<String> {
+        self.short_secrets
+            .borrow()
+            .iter()
+            .map(|name| {
+                format!(
+                    "the secret `{{{{{name}}}}}` is shorter than {} characters: runner shows it as *** wherever it places it, but cannot look for it in what a server echoes back without hiding ordinary words",
+                    crate::secret::MIN_FINDABLE
+                )
+            })
+            .collect()
     }
 
     /// Whether a variable of that name exists.
@@ -361,9 +431,12 @@ impl Scope {
     ) -> Result<Template, Diagnostic> {
         if let Some(variable) = name.strip_prefix("env.") {
             return match (self.env)(variable) {
-                Some(found) => Ok(Template {
-                    parts: vec![Part::Secret(Secret::new(found))],
-                }),
+                Some(found) => {
+                    self.note_if_short(name, &found);
+                    Ok(Template {
+                        parts: vec![Part::Secret(Secret::new(found))],
+                    })
+                }
                 None => Err(origin
                     .error(
                         value,
@@ -458,7 +531,12 @@ mod tests {
             text: "x = \"{{env.T}}\"".into(),
         });
         let span = 4..15;
-        let scope = Scope::new(IndexMap::new(), Box::new(|_| Some("tok".to_owned()))).ok();
+        let scope = Scope::new(
+            IndexMap::new(),
+            Box::new(|_| Some("tok".to_owned())),
+            HashSet::new(),
+        )
+        .ok();
         let template = scope.map(|s| {
             s.resolve(
                 Origin {

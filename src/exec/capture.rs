@@ -9,6 +9,20 @@ use crate::config::suite::{CaptureFrom, Request};
 use crate::config::template::Captured;
 use crate::diagnostic::Source;
 
+/// The values of the request's secret captures from headers, known as soon as the headers are.
+pub fn secret_header_values(request: &Request, headers: &HeaderMap) -> Vec<String> {
+    request
+        .captures
+        .iter()
+        .filter(|c| c.secret)
+        .filter_map(|c| match &c.from {
+            CaptureFrom::Header(name) => headers.get(name).and_then(|v| v.to_str().ok()),
+            CaptureFrom::Json(_) => None,
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Takes every capture of a request: the values found, and a failed report for each that found
 /// nothing.
 pub fn take(

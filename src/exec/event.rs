@@ -44,6 +44,14 @@ pub enum Event {
         headers: Vec<(String, String)>,
         certificates: Vec<CertificateReport>,
     },
+    /// A redirect is followed: to the URL shown (secrets hidden); `stripped`: the hop carries
+    /// nothing of the suite's (another origin).
+    Redirected {
+        request: String,
+        status: u16,
+        to: String,
+        stripped: bool,
+    },
     /// The body starts. `to`: where its chunks go (none follow without one); `whole`: the body
     /// is shown whole, from the request's report, once it is finished.
     BodyStarted {

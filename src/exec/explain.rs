@@ -44,16 +44,7 @@ impl Failure {
 
     /// The summary, then one indented line per detail and the help.
     pub fn render(&self) -> String {
-        let mut text = self.summary.clone();
-        for detail in &self.details {
-            text.push_str("\n  ");
-            text.push_str(detail);
-        }
-        if let Some(help) = &self.help {
-            text.push_str("\n  = help: ");
-            text.push_str(help);
-        }
-        text
+        crate::diagnostic::message_lines(&self.summary, &self.details, self.help.as_deref())
     }
 }
 

@@ -10,13 +10,14 @@ mod expect;
 pub mod explain;
 pub mod outcome;
 mod receive;
+mod redirect;
 mod send;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::client::EndpointClient;
-use crate::config::suite::{Endpoint, Request, Retry};
+use crate::config::suite::{Endpoint, OtherOrigins, Redirects, Request, Retry};
 use crate::config::template::{Captured, Captures};
 use crate::diagnostic::Source;
 use crate::load::Loaded;
@@ -63,21 +64,43 @@ impl Settings {
 
 /// What weakens an endpoint's security, said once per run of its file.
 fn warnings(loaded: &Loaded) -> Vec<String> {
-    let mut warnings = Vec::new();
+    let mut warnings = loaded.suite.warnings.clone();
+    for tls in loaded.tls.iter().flatten() {
+        for warning in &tls.trust.warnings {
+            if !warnings.contains(warning) {
+                warnings.push(warning.clone());
+            }
+        }
+    }
     for endpoint in &loaded.suite.endpoints {
-        let Some(socket) = &endpoint.tls else {
-            continue;
-        };
-        if socket.danger_accept_invalid_certs {
-            warnings.push(format!(
-                "endpoint {}: enable = false: the server's certificate is NOT verified; anyone in the middle can read and change this traffic",
-                endpoint.name
-            ));
-        } else if socket.danger_skip_hostname_check {
-            warnings.push(format!(
-                "endpoint {}: verify_hostname = false: the server's certificate is not checked against the host name; any certificate of a trusted CA is accepted",
-                endpoint.name
-            ));
+        let name = &endpoint.name;
+        if let Some(socket) = &endpoint.tls {
+            if socket.danger_accept_invalid_certs {
+                warnings.push(format!(
+                    "endpoint {name}: enable = false: the server's certificate is NOT verified; anyone in the middle can read and change this traffic"
+                ));
+            } else if socket.danger_skip_hostname_check {
+                warnings.push(format!(
+                    "endpoint {name}: verify_hostname = false: the server's certificate is not checked against the host name; any certificate of a trusted CA is accepted"
+                ));
+            }
+        }
+        if let Redirects::Follow {
+            to_http,
+            other_origins,
+            ..
+        } = endpoint.redirects
+        {
+            if to_http {
+                warnings.push(format!(
+                    "endpoint {name}: follow_redirects.to_http = true: a redirect to http:// is followed, and the request goes out in clear text"
+                ));
+            }
+            if other_origins == OtherOrigins::DangerKeep {
+                warnings.push(format!(
+                    "endpoint {name}: follow_redirects.other_origins = \"keep\": a redirect to another host gets the suite's headers, credentials and client certificate"
+                ));
+            }
         }
     }
     warnings
@@ -175,6 +198,14 @@ mod fault {
     }
 }
 
+/// What a redirect's hop needs to be sent as the request was.
+struct Hop<'a> {
+    target: &'a Target<'a>,
+    request: &'a Request,
+    captures: &'a Captures,
+    redactor: &'a Redactor,
+}
+
 /// Where a request goes, and the suite it comes from.
 struct Target<'a> {
     endpoint: &'a Endpoint,
@@ -240,6 +271,21 @@ async fn run_request(
         for secret in template.secrets(captures) {
             redactor.add(secret);
         }
+    }
+    let url = &target.endpoint.url;
+    for secret in &target.endpoint.url_secrets {
+        redactor.add(secret.expose());
+    }
+    // A password in the URL goes out as Basic credentials: base64 of `user:password`.
+    if !target.endpoint.url_secrets.is_empty()
+        && let Some(password) = url.password()
+    {
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        redactor.add_basic(&decode(url.username()), &decode(password));
     }
     let retry = request.retry.as_ref().unwrap_or(&NO_RETRY);
     let started = Instant::now();
@@ -314,9 +360,10 @@ async fn attempt(
         tls: None,
         expectations: Vec::new(),
         error: None,
+        redirects: Vec::new(),
         hints: Vec::new(),
     };
-    let prepared = match send::prepare(target.client, request, captures).await {
+    let prepared = match send::prepare(target.client, target.endpoint, request, captures).await {
         Ok(prepared) => prepared,
         Err(send::PrepareError::MissingCapture(name)) => {
             let message = format!(
@@ -325,7 +372,7 @@ async fn attempt(
             return failed(report, Verdict::Failed, message, false);
         }
         Err(send::PrepareError::Invalid(message)) => {
-            return failed(report, Verdict::Broken, message, false);
+            return failed(report, Verdict::Broken, redactor.redact(&message), false);
         }
     };
     report.url = prepared.url_shown.clone();
@@ -356,11 +403,53 @@ async fn attempt(
         Err(error) => {
             report.duration_ms = millis(started.elapsed());
             let failure = explain::failure(&error, target.endpoint, target.tls, handshakes_before);
-            return failed(report, Verdict::Broken, failure.render(), true);
+            // A library's words may quote the URL sent: what it says is scanned like an echo.
+            return failed(
+                report,
+                Verdict::Broken,
+                redactor.redact(&failure.render()),
+                true,
+            );
         }
     };
+    let hop = Hop {
+        target,
+        request,
+        captures,
+        redactor,
+    };
+    let response = match redirect::follow(&hop, response, prepared.logical, &mut report, listener)
+        .await
+    {
+        Ok(response) => response,
+        Err(redirect::HopError::Broken(message, transient)) => {
+            report.duration_ms = millis(started.elapsed());
+            return failed(
+                report,
+                Verdict::Broken,
+                redactor.redact(&message),
+                transient,
+            );
+        }
+        Err(redirect::HopError::Unwritable(unwritable)) => return unwritten(report, unwritable),
+    };
+    // Plain HTTP at the end of a redirect has no TLS to report.
+    let over_tls = response.url().scheme() == "https";
     let status = response.status().as_u16();
     let headers = response.headers().clone();
+    // A secret this request captures from a header is hidden in its own headers too.
+    let own_secrets = capture::secret_header_values(request, &headers);
+    let with_own;
+    let redactor = if own_secrets.is_empty() {
+        redactor
+    } else {
+        let mut extended = redactor.clone();
+        for secret in &own_secrets {
+            extended.add(secret);
+        }
+        with_own = extended;
+        &with_own
+    };
     report.status = Some(status);
     report.headers = headers
         .iter()
@@ -372,7 +461,10 @@ async fn attempt(
         })
         .collect();
     // The handshake of the connection the answer came on, read once for this response.
-    let handshake = target.tls.map(|tls| tls.handshakes.last());
+    let handshake = target
+        .tls
+        .filter(|_| over_tls)
+        .map(|tls| tls.handshakes.last());
     let leaf = handshake
         .as_ref()
         .map(|handshake| tls_report(handshake, &response));
@@ -401,7 +493,7 @@ async fn attempt(
     let received = match received {
         Ok(received) => received,
         Err(receive::ReceiveError::Network(message)) => {
-            return failed(report, Verdict::Broken, message, true);
+            return failed(report, Verdict::Broken, redactor.redact(&message), true);
         }
         Err(receive::ReceiveError::Unwritable(unwritable)) => {
             return unwritten(report, unwritable);

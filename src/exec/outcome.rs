@@ -45,6 +45,9 @@ pub struct RequestReport {
     pub tls: Option<TlsReport>,
     pub expectations: Vec<ExpectationReport>,
     pub error: Option<String>,
+    /// The redirects followed, in order (secrets hidden); the last is `url`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redirects: Vec<String>,
     /// What may explain a failure, without changing its verdict.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<String>,

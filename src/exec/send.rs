@@ -6,7 +6,7 @@ use http::header::CONTENT_TYPE;
 use url::Url;
 
 use crate::client::EndpointClient;
-use crate::config::suite::{Body, Request};
+use crate::config::suite::{Body, Endpoint, Request};
 use crate::config::template::Captures;
 
 /// A request ready to send, and how it may be shown.
@@ -15,6 +15,9 @@ pub struct Prepared {
     pub builder: reqwest::RequestBuilder,
     /// The URL with secrets as `***`.
     pub url_shown: String,
+    /// The URL as the suite names it (the endpoint's host, even with a `server_name`): where a
+    /// redirect's `Location` is resolved and origins are compared.
+    pub logical: Url,
     /// Request headers as they may be shown.
     pub headers_shown: Vec<(String, String)>,
 }
@@ -43,24 +46,99 @@ fn join(base: &Url, path: &str) -> Result<Url, String> {
         .map_err(|e| format!("invalid URL {base}{separator}{path}: {e}"))
 }
 
+/// The URL as it may be shown, built from what may be shown of each part (the endpoint's URL
+/// with secrets as `***`, the path, the query), never from the URL sent: a secret in the
+/// userinfo, host, path or query never reaches it.
+fn shown_url(base_shown: &str, path_shown: &str, query: &[(String, String)]) -> String {
+    let base = base_shown.trim_end_matches('/');
+    let separator = if path_shown.is_empty() || path_shown.starts_with(['/', '?']) {
+        ""
+    } else {
+        "/"
+    };
+    let mut shown = format!("{base}{separator}{path_shown}");
+    // What parses is shown as the URL would be written (a bare host gets its `/`).
+    if let Ok(url) = Url::parse(&shown) {
+        shown = url.to_string();
+    }
+    if !query.is_empty() {
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in query {
+            pairs.append_pair(name, value);
+        }
+        shown.push(if shown.contains('?') { '&' } else { '?' });
+        shown.push_str(&pairs.finish());
+    }
+    shown
+}
+
+/// The request's first hop, to the endpoint.
 pub async fn prepare(
     client: &EndpointClient,
+    endpoint: &Endpoint,
     request: &Request,
     captures: &Captures,
 ) -> Result<Prepared, PrepareError> {
+    let base_shown = &endpoint.url_shown;
     let missing = PrepareError::MissingCapture;
     let path = request.path.render(captures).map_err(missing)?;
     let mut url = join(&client.base, &path.value).map_err(PrepareError::Invalid)?;
-    let mut url_shown = join(&client.base, &path.shown).map_err(PrepareError::Invalid)?;
+    let mut query_shown = Vec::new();
     for (name, value) in &request.query {
         let value = value.render(captures).map_err(missing)?;
         url.query_pairs_mut().append_pair(name, &value.value);
-        url_shown.query_pairs_mut().append_pair(name, &value.shown);
+        query_shown.push((name.clone(), value.shown));
     }
-    let mut builder = client.http.request(request.method.clone(), url);
+    let url_shown = shown_url(base_shown, &path.shown, &query_shown);
+    // The URL as the user wrote it: with a `server_name`, the one sent names that instead.
+    let mut logical = url.clone();
+    if client.base.host_str() != endpoint.url.host_str() {
+        let _ = logical.set_host(endpoint.url.host_str());
+    }
+    let builder = client.http.request(request.method.clone(), url);
+    let (builder, headers_shown) = fill(builder, request, captures, true, true).await?;
+    Ok(Prepared {
+        builder,
+        url_shown,
+        logical,
+        headers_shown,
+    })
+}
+
+/// A later hop of a redirect: `url` as sent, through `http`; with `suite_headers` the request's
+/// own headers go too, with `body` its body.
+pub async fn prepare_hop(
+    http: &reqwest::Client,
+    method: http::Method,
+    url: Url,
+    request: &Request,
+    captures: &Captures,
+    suite_headers: bool,
+    body: bool,
+) -> Result<reqwest::RequestBuilder, PrepareError> {
+    let builder = http.request(method, url);
+    Ok(fill(builder, request, captures, suite_headers, body)
+        .await?
+        .0)
+}
+
+/// The request's headers, body and timeout on a request being built.
+async fn fill(
+    mut builder: reqwest::RequestBuilder,
+    request: &Request,
+    captures: &Captures,
+    with_headers: bool,
+    with_body: bool,
+) -> Result<(reqwest::RequestBuilder, Vec<(String, String)>), PrepareError> {
+    let missing = PrepareError::MissingCapture;
     let mut headers_shown = Vec::new();
     let mut has_content_type = false;
-    for header in &request.headers {
+    let headers = if with_headers {
+        &request.headers[..]
+    } else {
+        &[]
+    };
+    for header in headers {
         let value = header.value.render(captures).map_err(missing)?;
         let mut header_value = HeaderValue::from_str(&value.value).map_err(|_| {
             PrepareError::Invalid(format!(
@@ -80,7 +158,12 @@ pub async fn prepare(
             builder.header(CONTENT_TYPE, value)
         }
     };
-    builder = match &request.body {
+    let body = if with_body {
+        request.body.as_ref()
+    } else {
+        None
+    };
+    builder = match body {
         None => builder,
         Some(Body::Text(text)) => builder.body(text.render(captures).map_err(missing)?.value),
         Some(Body::Json(value)) => {
@@ -117,11 +200,7 @@ pub async fn prepare(
     if let Some(timeout) = request.timeout {
         builder = builder.timeout(timeout);
     }
-    Ok(Prepared {
-        builder,
-        url_shown: url_shown.to_string(),
-        headers_shown,
-    })
+    Ok((builder, headers_shown))
 }
 
 #[cfg(test)]
@@ -143,5 +222,16 @@ mod tests {
         );
         assert_eq!(joined("").as_deref(), Some("https://h:1/api/"));
         assert_eq!(joined("?q=1").as_deref(), Some("https://h:1/api?q=1"));
+    }
+
+    #[test]
+    fn shows_urls_from_what_may_be_shown() {
+        let query = [("token".to_owned(), "***".to_owned())];
+        assert_eq!(
+            shown_url("https://smoke:***@h:1", "/get", &query),
+            "https://smoke:***@h:1/get?token=***"
+        );
+        assert_eq!(shown_url("https://***/x", "***", &[]), "https://***/x/***");
+        assert_eq!(shown_url("https://h:1", "", &[]), "https://h:1/");
     }
 }

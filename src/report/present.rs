@@ -137,6 +137,20 @@ impl Presenter {
                 }
                 Ok(())
             }
+            Event::Redirected {
+                request,
+                status,
+                to,
+                stripped,
+            } => {
+                let what = if stripped {
+                    " (another origin: without the suite's headers and client certificate)"
+                } else {
+                    ""
+                };
+                debug!(file = %name, request = %request, status, to = %to, "  redirect {status} -> {to}{what}");
+                Ok(())
+            }
             Event::BodyStarted { to, kind, whole } => {
                 self.body.to_stdout = to == Some(Destination::Stdout);
                 self.body.kind = Some(kind);

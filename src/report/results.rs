@@ -36,6 +36,7 @@ impl PlannedRequest {
             tls: None,
             expectations: Vec::new(),
             error,
+            redirects: Vec::new(),
             hints: Vec::new(),
         }
     }

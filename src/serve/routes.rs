@@ -1,6 +1,7 @@
 //! The routes of `runner serve`, httpbin-style: `/get`, `/anything`, `/headers`,
 //! `/status/{code}`, `/delay/{ms}`, `/bytes/{n}`, `/redirect/{n}` (n redirects, then `/get`),
-//! and `/flaky/{n}` (503 for the first n calls).
+//! `/redirect-to?url=URL&status_code=302` (one redirect anywhere), `/response-headers?NAME=VALUE`
+//! (answers with those headers), and `/flaky/{n}` (503 for the first n calls).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -107,6 +108,62 @@ async fn route(
                 "the number of redirects is a number",
             ),
         },
+        ["redirect-to"] => {
+            let query = request.uri().query().unwrap_or_default();
+            let mut location = None;
+            let mut status = StatusCode::FOUND;
+            for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+                match name.as_ref() {
+                    "url" => location = Some(value.into_owned()),
+                    "status_code" => {
+                        status = value
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|c| StatusCode::from_u16(c).ok())
+                            .filter(StatusCode::is_redirection)
+                            .unwrap_or(StatusCode::FOUND);
+                    }
+                    _ => {}
+                }
+            }
+            match location {
+                Some(location) => Response::builder()
+                    .status(status)
+                    .header(header::LOCATION, location)
+                    .body(body::full(""))
+                    .unwrap_or_else(|_| {
+                        error(
+                            StatusCode::BAD_REQUEST,
+                            "the url is not a valid Location header",
+                        )
+                    }),
+                None => error(StatusCode::BAD_REQUEST, "give the target as ?url=URL"),
+            }
+        }
+        ["response-headers"] => {
+            let query = request.uri().query().unwrap_or_default().to_owned();
+            let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let mut response = json_response(
+                StatusCode::OK,
+                &Value::Object(
+                    pairs
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                        .collect(),
+                ),
+            );
+            for (name, value) in &pairs {
+                if let (Ok(name), Ok(value)) = (
+                    header::HeaderName::from_bytes(name.as_bytes()),
+                    header::HeaderValue::from_bytes(value.as_bytes()),
+                ) {
+                    response.headers_mut().append(name, value);
+                }
+            }
+            response
+        }
         ["flaky", n] => match n.parse::<usize>() {
             Ok(failures) if earlier < failures => {
                 error(StatusCode::SERVICE_UNAVAILABLE, "not ready yet")
@@ -121,7 +178,7 @@ async fn route(
             StatusCode::NOT_FOUND,
             &json!({
                 "error": format!("no route {path}"),
-                "routes": ["/get", "/anything", "/headers", "/status/{code}", "/delay/{ms}", "/bytes/{n}", "/redirect/{n}", "/flaky/{n}"],
+                "routes": ["/get", "/anything", "/headers", "/status/{code}", "/delay/{ms}", "/bytes/{n}", "/redirect/{n}", "/redirect-to?url=URL", "/response-headers?NAME=VALUE", "/flaky/{n}"],
             }),
         ),
     }

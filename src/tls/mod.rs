@@ -35,6 +35,9 @@ use files::fail;
 #[derive(Debug)]
 pub struct TlsClient {
     pub config: Arc<ClientConfig>,
+    /// For a redirect to another origin: the same trust, versions and suites, but no client
+    /// certificate, and the name checked is the new host's, not `server_name`.
+    pub foreign_config: Arc<ClientConfig>,
     pub trust: TrustSummary,
     /// The client certificate, when mutual TLS is configured.
     pub identity: Option<IdentitySummary>,
@@ -56,6 +59,8 @@ pub struct TrustSummary {
     pub count: usize,
     /// The certificates the suite names (not the system's), with the file they are in.
     pub listed: Vec<(String, CertInfo)>,
+    /// Sources that could not be read (a bad SSL_CERT_FILE next to a good SSL_CERT_DIR).
+    pub warnings: Vec<String>,
 }
 
 /// The client identity presented for mutual TLS.
@@ -165,15 +170,17 @@ pub fn build(socket: &SecureSocket, http: HttpVersion) -> Result<TlsClient, Vec<
     } else {
         webpki_verifier(&trusted, &provider).map_err(&settings_error)?
     };
-    let verifier = Arc::new(verify::ServerVerifier {
-        danger_accept_any: socket.danger_accept_invalid_certs,
-        webpki,
-        pinned: trusted.pinned,
-        check_name: !socket.danger_skip_hostname_check,
-        expected_name: socket.server_name.clone(),
-        provider: Arc::clone(&provider),
-        handshakes: Arc::clone(&handshakes),
-    });
+    let verifier = |expected_name: Option<ServerName<'static>>| {
+        Arc::new(verify::ServerVerifier {
+            danger_accept_any: socket.danger_accept_invalid_certs,
+            webpki: webpki.clone(),
+            pinned: trusted.pinned.clone(),
+            check_name: !socket.danger_skip_hostname_check,
+            expected_name,
+            provider: Arc::clone(&provider),
+            handshakes: Arc::clone(&handshakes),
+        })
+    };
     let versions: Vec<&'static rustls::SupportedProtocolVersion> = socket
         .versions
         .iter()
@@ -182,33 +189,40 @@ pub fn build(socket: &SecureSocket, http: HttpVersion) -> Result<TlsClient, Vec<
             TlsVersion::Tls13 => &rustls::version::TLS13,
         })
         .collect();
-    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
-        .with_protocol_versions(&versions)
-        .map_err(|error| settings_error(error.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier);
     let (key, identity) =
         identity.map_or((None, None), |(key, summary)| (Some(key), Some(summary)));
-    let mut config = builder.with_client_cert_resolver(Arc::new(observe::RecordingResolver {
-        key,
-        handshakes: Arc::clone(&handshakes),
-    }));
-    config.alpn_protocols = match http {
-        HttpVersion::Http1 => vec![b"http/1.1".to_vec()],
-        HttpVersion::Http2 => vec![b"h2".to_vec()],
-        HttpVersion::Auto => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+    let make = |expected_name, key| -> Result<ClientConfig, Vec<MaterialError>> {
+        let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
+            .with_protocol_versions(&versions)
+            .map_err(|error| settings_error(error.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier(expected_name));
+        let mut config = builder.with_client_cert_resolver(Arc::new(observe::RecordingResolver {
+            key,
+            handshakes: Arc::clone(&handshakes),
+        }));
+        config.alpn_protocols = match http {
+            HttpVersion::Http1 => vec![b"http/1.1".to_vec()],
+            HttpVersion::Http2 => vec![b"h2".to_vec()],
+            HttpVersion::Auto => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        };
+        config.resumption = match (socket.share_session, socket.session_timeout) {
+            (false, _) => Resumption::disabled(),
+            (true, Some(timeout)) => {
+                Resumption::store(Arc::new(session::TimedSessionStore::new(timeout)))
+            }
+            (true, None) => Resumption::default(),
+        };
+        // SSLKEYLOGFILE, when set, receives the session keys: for Wireshark, as browsers and
+        // curl do.
+        config.key_log = Arc::new(rustls::KeyLogFile::new());
+        Ok(config)
     };
-    config.resumption = match (socket.share_session, socket.session_timeout) {
-        (false, _) => Resumption::disabled(),
-        (true, Some(timeout)) => {
-            Resumption::store(Arc::new(session::TimedSessionStore::new(timeout)))
-        }
-        (true, None) => Resumption::default(),
-    };
-    // SSLKEYLOGFILE, when set, receives the session keys: for Wireshark, as browsers and curl do.
-    config.key_log = Arc::new(rustls::KeyLogFile::new());
+    let config = make(socket.server_name.clone(), key)?;
+    let foreign_config = make(None, None)?;
     Ok(TlsClient {
         config: Arc::new(config),
+        foreign_config: Arc::new(foreign_config),
         trust: summary,
         identity,
         server_name: socket.server_name.clone(),
@@ -272,20 +286,23 @@ fn load_trust(socket: &SecureSocket) -> Result<(Trusted, TrustSummary), Vec<Mate
         }
     };
     let mut system_count = 0;
+    let mut warnings = Vec::new();
     if matches!(socket.trust, Trust::System) || socket.system_roots {
         match roots::system_roots() {
-            Ok(certs) => {
-                system_count = certs.len();
-                trusted.anchors.extend(certs.iter().cloned());
+            Ok(system) => {
+                system_count = system.certs.len();
+                trusted.anchors.extend(system.certs.iter().cloned());
+                if !matches!(socket.trust, Trust::System) {
+                    source.push_str(" and the system's trust store");
+                }
+                source.push_str(&format!(" [{}]", system.sources));
+                warnings.extend(system.warnings.iter().cloned());
             }
             Err(reason) => errors.push(MaterialError {
                 file: None,
                 span: socket.span.clone(),
                 problem: Problem::NoSystemRoots(reason),
             }),
-        }
-        if socket.system_roots {
-            source.push_str(" and the system's trust store");
         }
     }
     if !errors.is_empty() {
@@ -298,6 +315,7 @@ fn load_trust(socket: &SecureSocket) -> Result<(Trusted, TrustSummary), Vec<Mate
             source,
             count,
             listed,
+            warnings,
         },
     ))
 }

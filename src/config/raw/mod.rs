@@ -116,21 +116,43 @@ impl<'de> Deserialize<'de> for RawHttpVersion {
     }
 }
 
-/// Redirect policy.
+/// Redirect policy: runner follows redirects itself, hop by hop.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(untagged, expecting = "expected true, false or { max = N }")]
+#[serde(
+    untagged,
+    expecting = "expected true, false or { max = N, to_http = false, other_origins = \"strip\" }"
+)]
 #[schemars(rename = "Redirects")]
 pub enum RawRedirects {
     Follow(bool),
     Limited(RawRedirectLimit),
 }
 
-/// Follow at most `max` redirects.
+/// How redirects are followed; `true` means `{ max = 10, to_http = false, other_origins =
+/// "strip" }`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "RedirectLimit")]
 pub struct RawRedirectLimit {
-    pub max: u32,
+    /// The most redirects to follow for one request. Default 10.
+    pub max: Option<u32>,
+    /// Follow an https:// URL's redirect to http:// (sends the request in clear text; a warning
+    /// is printed on every run). Default false: such a redirect fails the request.
+    pub to_http: Option<bool>,
+    /// A redirect to another origin (scheme, host or port): "strip" (default) drops the
+    /// suite's headers, Authorization, Cookie, the Referer, `server_name` and the client
+    /// certificate; "keep" sends them there too (a warning on every run); "refuse" fails the
+    /// request.
+    pub other_origins: Option<RawOtherOrigins>,
+}
+
+/// What a redirect to another origin gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RawOtherOrigins {
+    Strip,
+    Keep,
+    Refuse,
 }
 
 /// TLS settings, after Ballerina's `secureSocket`.
@@ -165,6 +187,24 @@ pub struct RawSecureSocket {
     pub share_session: Option<bool>,
     /// How long a TLS session may be resumed.
     pub session_timeout: Option<Spanned<RawDuration>>,
+}
+
+impl RawSecureSocket {
+    /// The password strings it holds (truststore, keystore, encrypted key), as written.
+    pub fn passwords(&self) -> Vec<&str> {
+        let mut passwords = Vec::new();
+        if let Some(cert) = &self.cert
+            && let RawCert::Store(store) = cert.get()
+        {
+            passwords.extend(store.password.as_ref().map(|p| p.get().as_str()));
+        }
+        if let Some(key) = &self.key {
+            let key = key.get();
+            passwords.extend(key.key_password.as_ref().map(|p| p.get().as_str()));
+            passwords.extend(key.password.as_ref().map(|p| p.get().as_str()));
+        }
+        passwords
+    }
 }
 
 /// `cert`: whom to trust.

@@ -1,0 +1,219 @@
+//! The leak hunt: suites that use every kind of secret run through every channel (logs at each
+//! verbosity, JSON logs, `--output json`, JUnit and JSON reports, `check`, failures of each
+//! kind) against an echo server, and no secret may show, raw or in any encoding a server or a
+//! library may give it back in.
+
+use std::fs;
+
+use base64::Engine as _;
+
+use crate::run::{Serving, serve_demo};
+use crate::support::{Test, root};
+
+/// Every form a value may take in echoed text.
+fn forms(value: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let json = serde_json::to_string(value).expect("JSON");
+    let percent: String = value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let mut forms = vec![
+        value.to_owned(),
+        json[1..json.len() - 1].to_owned(),
+        percent.clone(),
+        percent.to_lowercase(),
+        percent.replace("%20", "+"),
+        url::form_urlencoded::byte_serialize(value.as_bytes()).collect(),
+        value
+            .replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;"),
+    ];
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+        forms.push(engine.encode(value));
+    }
+    forms
+}
+
+/// The secrets of the hunt: each with `"`, `\`, `/`, `+`, `=`, a space or non-ASCII.
+const HEADER_TOKEN: &str = "tok\"en\\/+= ü-header";
+const URL_PASSWORD: &str = "pw+= é\"x";
+const PATH_SECRET: &str = "seg+me=nt ü/p";
+const QUERY_SECRET: &str = "q/b+c=d \"é\\";
+/// The demo keystore's password, given as a [vars] value and used again in a header.
+const KEYSTORE_PASSWORD: &str = "changeit";
+const BODY_CAPTURE: &str = "cap\"tured/+= ü";
+/// Written in the suite's URL (the server answers with it): not in the hunt, checked on its own.
+const HEADER_CAPTURE: &str = "hdr-cap+/= x\"y";
+
+fn suite(serving: &Serving) -> String {
+    let port = serving.server.addr.port();
+    let certs = root().join("configs/certs");
+    let capture_query: String =
+        url::form_urlencoded::byte_serialize(HEADER_CAPTURE.as_bytes()).collect();
+    format!(
+        r#"[vars]
+p12pw = "{KEYSTORE_PASSWORD}"
+
+[endpoints.api]
+url = "https://smoke:{{{{env.URL_PASSWORD}}}}@localhost:{port}"
+headers = {{ Authorization = "Bearer {{{{env.HEADER_TOKEN}}}}", X-Keystore = "{{{{p12pw}}}}" }}
+
+[endpoints.api.secure_socket]
+cert = "{ca}"
+key = {{ path = "{p12}", password = "{{{{p12pw}}}}" }}
+
+[[requests]]
+name = "echo"
+method = "POST"
+path = "/anything/{{{{env.PATH_SECRET}}}}"
+query = {{ q = "{{{{env.QUERY_SECRET}}}}" }}
+json = {{ token = "{{{{env.BODY_CAPTURE}}}}" }}
+capture = {{ taken = {{ json = "$.json.token", secret = true }} }}
+
+[[requests]]
+name = "header capture"
+path = "/response-headers?X-Session={capture_query}"
+capture = {{ session = {{ header = "x-session", secret = true }} }}
+
+[[requests]]
+name = "uses both"
+path = "/anything"
+headers = {{ X-Taken = "{{{{taken}}}}", X-Session = "{{{{session}}}}" }}
+
+[requests.expect]
+json = {{ "$.headers.Authorization" = "nope", "$.url" = {{ contains = "{{{{session}}}}-x" }} }}
+body = {{ contains = "{{{{env.HEADER_TOKEN}}}}-missing" }}
+
+[[requests]]
+name = "too slow"
+path = "/delay/300?k={{{{env.QUERY_SECRET}}}}"
+timeout = "50ms"
+"#,
+        ca = certs.join("ca.crt").display(),
+        p12 = certs.join("client.p12").display(),
+    )
+}
+
+#[test]
+fn no_secret_leaves_in_any_encoding() {
+    let serving = serve_demo();
+    let text = suite(&serving);
+    let secrets = [
+        HEADER_TOKEN,
+        URL_PASSWORD,
+        PATH_SECRET,
+        QUERY_SECRET,
+        KEYSTORE_PASSWORD,
+        BODY_CAPTURE,
+    ];
+    let channels: [&[&str]; 6] = [
+        &[],
+        &["-v"],
+        &["-vv"],
+        &["--log-format", "json", "-v"],
+        &["--output", "json"],
+        &[
+            "--report",
+            "junit=out/junit.xml",
+            "--report",
+            "json=out/run.json",
+        ],
+    ];
+    let mut seen = Vec::new();
+    for (index, channel) in channels.iter().enumerate() {
+        let test = Test::new(&format!("leak-hunt-{index}"))
+            .file("a.toml", &text)
+            .args(&["run", "a.toml"])
+            .args(channel)
+            .env("HEADER_TOKEN", HEADER_TOKEN)
+            .env("URL_PASSWORD", URL_PASSWORD)
+            .env("PATH_SECRET", PATH_SECRET)
+            .env("QUERY_SECRET", QUERY_SECRET)
+            .env("BODY_CAPTURE", BODY_CAPTURE)
+            .code(3)
+            .any_stdout()
+            .any_stderr();
+        let dir = test.dir().to_owned();
+        let run = test.run();
+        let mut outputs = vec![
+            (format!("{channel:?} stdout"), run.stdout.clone()),
+            (format!("{channel:?} stderr"), run.stderr.clone()),
+        ];
+        for report in ["out/junit.xml", "out/run.json"] {
+            if let Ok(text) = fs::read_to_string(dir.join(report)) {
+                outputs.push((report.to_owned(), text));
+            }
+        }
+        seen.extend(outputs);
+    }
+    let check = Test::new("leak-hunt-check")
+        .file("a.toml", &text)
+        .args(&["check", "a.toml"])
+        .env("HEADER_TOKEN", HEADER_TOKEN)
+        .env("URL_PASSWORD", URL_PASSWORD)
+        .env("PATH_SECRET", PATH_SECRET)
+        .env("QUERY_SECRET", QUERY_SECRET)
+        .env("BODY_CAPTURE", BODY_CAPTURE)
+        .any_stdout()
+        .run();
+    seen.push(("check".to_owned(), check.stdout));
+    // The header captured as a secret is hidden in its own request's headers too.
+    let json_lines = &seen
+        .iter()
+        .find(|(channel, _)| channel.starts_with("[\"--output\", \"json\"] stdout"))
+        .expect("the --output json run")
+        .1;
+    let capturing: serde_json::Value = serde_json::from_str(
+        json_lines
+            .lines()
+            .find(|l| l.contains("\"name\":\"header capture\""))
+            .expect("its line"),
+    )
+    .expect("JSON");
+    assert!(
+        capturing["headers"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .any(|h| h[0] == "x-session" && h[1] == "***"),
+        "{capturing}"
+    );
+    for (channel, text) in &seen {
+        for form in forms(HEADER_CAPTURE) {
+            let in_url = format!("X-Session={form}");
+            let text = text.replace(&in_url, "X-Session=(as the suite wrote it)");
+            assert!(
+                !text.contains(&form),
+                "the captured header {form:?} in {channel}"
+            );
+        }
+    }
+    // The echo really came back, and the requests ran.
+    assert!(
+        seen.iter()
+            .any(|(_, text)| text.contains("\"x-taken\": \"***\"")),
+        "{:#?}",
+        seen.first()
+    );
+    let mut leaks = Vec::new();
+    for secret in secrets {
+        let mut all = forms(secret);
+        all.push(base64::engine::general_purpose::STANDARD.encode(format!("smoke:{secret}")));
+        for form in all.iter().filter(|f| f.chars().count() >= 4) {
+            for (channel, text) in &seen {
+                if text.contains(form.as_str()) {
+                    leaks.push(format!("{secret:?} as {form:?} in {channel}"));
+                }
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "leaks:\n{}", leaks.join("\n"));
+}
