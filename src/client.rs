@@ -21,8 +21,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a TLS handshake may take when the suite does not say.
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// An endpoint's HTTP client.
-#[derive(Debug)]
+/// An endpoint's HTTP client. `Debug` leaves the URL out: it may hold a password.
 pub struct EndpointClient {
     pub http: reqwest::Client,
     /// Where requests go. With a DNS `server_name`, its host is that name (SNI and the verified
@@ -31,6 +30,12 @@ pub struct EndpointClient {
     /// For redirects to another origin with `other_origins = "strip"`: the same trust, no
     /// client certificate, no headers of the suite, no `server_name`.
     pub foreign: Option<reqwest::Client>,
+}
+
+impl std::fmt::Debug for EndpointClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointClient").finish_non_exhaustive()
+    }
 }
 
 /// The User-Agent runner sends.

@@ -43,6 +43,8 @@ const SCENARIOS: &[(&str, &str, &str, &str)] = &[
     ("wrong-name", "wrong-name-chain.crt", "wrong-name.key", ""),
     ("expired", "expired-chain.crt", "expired.key", ""),
     ("selfsigned", "selfsigned.crt", "selfsigned.key", ""),
+    // A server that redirects to plain HTTP.
+    ("redirect-down", "server-chain.crt", "server.key", ""),
     // An application that answers 400 itself, behind an optional client certificate.
     (
         "app-400",
@@ -97,6 +99,9 @@ impl Nginx {
         ssl_certificate {fx}/{chain};
         ssl_certificate_key {fx}/{key};
         {extra}
+        location /down {{
+            return 302 http://127.0.0.1:9/;
+        }}
         location / {{
             return {status} '{{"scenario":"{name}","verify":"$ssl_client_verify","subject":"$ssl_client_s_dn","protocol":"$ssl_protocol","cipher":"$ssl_cipher"}}\n';
         }}
@@ -363,6 +368,29 @@ error: app-refusal: status expected a status below 400, got 400 (app-refusal.tom
     expect(
         &format!("app-refusal, which should say:\n{wanted}\n"),
         outcome.code == 1 && without_timings(logs) == wanted,
+        &outcome,
+    );
+
+    // nginx redirects to http://: runner does not follow it down.
+    let port = nginx.port("redirect-down");
+    fs::write(
+        fixtures.join("redirect-down.toml"),
+        format!("[endpoints.nginx]\nurl = \"https://localhost:{port}\"\nfollow_redirects = true\nsecure_socket = {{ cert = \"root.crt\" }}\n\n[[requests]]\nname = \"down\"\npath = \"/down\"\n"),
+    )
+    .expect("writable");
+    let outcome = run(runner(&fixtures, &["run", "redirect-down.toml"]));
+    let wanted = format!(
+        "error: down: GET https://localhost:{port}/down: the server redirected to http://127.0.0.1:9/; runner does not downgrade from https:// to http://
+  = help: if clear text is really wanted there, set `follow_redirects = {{ to_http = true }}`
+"
+    );
+    let logs = outcome
+        .stderr
+        .rsplit_once("1 file, 1 request: ")
+        .map_or(outcome.stderr.as_str(), |(l, _)| l);
+    expect(
+        &format!("redirect-down, which should say:\n{wanted}\n"),
+        outcome.code == 3 && logs == wanted,
         &outcome,
     );
 

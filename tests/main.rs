@@ -12,6 +12,7 @@ mod interop;
 mod layers;
 mod outcomes;
 mod pki;
+mod redirects;
 mod run;
 mod schema;
 mod secrets;

@@ -217,3 +217,62 @@ fn no_secret_leaves_in_any_encoding() {
     }
     assert!(leaks.is_empty(), "leaks:\n{}", leaks.join("\n"));
 }
+
+#[test]
+fn what_weakens_security_is_said_on_every_run() {
+    let serving = serve_demo();
+    let port = serving.server.addr.port();
+    let text = format!(
+        "[endpoints.api]\nurl = \"https://127.0.0.1:{port}\"\nheaders = {{ X-Pin = \"{{{{env.PIN}}}}\" }}\n\n[endpoints.api.secure_socket]\ncert = \"{}\"\nverify_hostname = false\n\n[[requests]]\nname = \"get\"\npath = \"/get\"\n",
+        root().join("configs/certs/ca.crt").display()
+    );
+    // Under -q too: a short secret and a weakened check, each named.
+    Test::new("weakened-quiet")
+        .file("a.toml", &text)
+        .args(&["run", "a.toml", "-q"])
+        .env("PIN", "42")
+        .any_stdout()
+        .stderr(
+            "warning: the secret `{{env.PIN}}` is shorter than 4 characters: runner shows it as *** wherever it places it, but cannot look for it in what a server echoes back without hiding ordinary words
+warning: endpoint api: verify_hostname = false: the server's certificate is not checked against the host name; any certificate of a trusted CA is accepted
+",
+        )
+        .run();
+    // In JSON logs, as objects that name the file.
+    Test::new("weakened-json")
+        .file("a.toml", &text)
+        .args(&["run", "a.toml", "-q", "--log-format", "json"])
+        .env("PIN", "42")
+        .any_stdout()
+        .stderr_regex(
+            r#"\{.*"level":"WARN".*"message":"the secret `\{\{env.PIN\}\}` is shorter than 4 characters.*","file":"a.toml"\}
+\{.*"level":"WARN".*"message":"endpoint api: verify_hostname = false.*","file":"a.toml"\}
+"#,
+        )
+        .run();
+}
+
+#[test]
+fn an_unreadable_trust_source_is_named() {
+    let dir = crate::support::tempdir("trust-sources-dir");
+    fs::copy(root().join("configs/certs/ca.crt"), dir.join("ca.pem")).expect("a copy");
+    Test::new("trust-sources")
+        .file(
+            "a.toml",
+            "[endpoints.api]\nurl = \"https://localhost:1\"\n\n[[requests]]\npath = \"/\"\n",
+        )
+        .args(&["check", "a.toml"])
+        .env("SSL_CERT_FILE", "/nonexistent/bundle.pem")
+        .env("SSL_CERT_DIR", dir.to_str().expect("UTF-8"))
+        .replace(dir.to_str().expect("UTF-8"), "DIR")
+        .stdout(
+            "a.toml: ok, 1 endpoint, 1 request
+  endpoint api: https://localhost:1 (HTTP auto)
+    trust: the system's trust store [SSL_CERT_FILE=/nonexistent/bundle.pem: 0, SSL_CERT_DIR=DIR: 1] (1 certificate)
+    protocol: TLSv1.2, TLSv1.3
+  request \"GET /\": GET api /
+  warning: SSL_CERT_FILE=/nonexistent/bundle.pem cannot be read (failed to read PEM from file: No such file or directory (os error 2) at '/nonexistent/bundle.pem'): the system's trust store is what the other sources hold
+",
+        )
+        .run();
+}

@@ -27,8 +27,7 @@ pub struct Suite {
     pub warnings: Vec<String>,
 }
 
-/// A named endpoint profile.
-#[derive(Debug)]
+/// A named endpoint profile. `Debug` shows the URL as it may be shown.
 pub struct Endpoint {
     pub name: String,
     pub url: Url,
@@ -44,6 +43,21 @@ pub struct Endpoint {
     /// TLS settings; `None` for `http://` URLs.
     pub tls: Option<SecureSocket>,
     pub span: Span,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("name", &self.name)
+            .field("url", &self.url_shown)
+            .field("headers", &self.headers)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("http_version", &self.http_version)
+            .field("redirects", &self.redirects)
+            .field("tls", &self.tls)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A header to send.

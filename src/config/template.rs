@@ -26,8 +26,8 @@ pub struct Template {
     parts: Vec<Part>,
 }
 
-/// A template fully resolved at load time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A template fully resolved at load time. `Debug` shows only `shown`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Resolved {
     /// The value itself.
     pub value: String,
@@ -78,12 +78,34 @@ impl Template {
     }
 }
 
-/// A capture's value at run time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A capture's value at run time. `Debug` hides a secret one.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Captured {
     pub value: String,
     /// Shown as `***` wherever it would be shown.
     pub secret: bool,
+}
+
+impl std::fmt::Debug for Resolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolved")
+            .field("shown", &self.shown)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Captured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = if self.secret {
+            REDACTED
+        } else {
+            self.value.as_str()
+        };
+        f.debug_struct("Captured")
+            .field("value", &value)
+            .field("secret", &self.secret)
+            .finish()
+    }
 }
 
 /// The captures made so far in a suite's run.
@@ -223,12 +245,19 @@ pub fn is_valid_name(name: &str) -> bool {
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-/// A variable before resolution: its text and where it was defined.
-#[derive(Debug, Clone)]
+/// A variable before resolution: its text and where it was defined. `Debug` leaves the text
+/// out: the variable may be used as a password.
+#[derive(Clone)]
 pub struct VarDef {
     pub value: String,
     /// `None` for `--var`, whose values are taken literally.
     pub origin: Option<(Arc<Source>, Span)>,
+}
+
+impl std::fmt::Debug for VarDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VarDef").finish_non_exhaustive()
+    }
 }
 
 /// The names captures define, relative to the request being read.
@@ -522,6 +551,20 @@ mod tests {
             ])
         );
         assert_eq!(segments("a{{x"), Err(1..4));
+    }
+
+    #[test]
+    fn debug_never_shows_a_secret_value() {
+        let captured = Captured {
+            value: "hunter22".to_owned(),
+            secret: true,
+        };
+        let resolved = Resolved {
+            value: "hunter22".to_owned(),
+            shown: "***".to_owned(),
+        };
+        let text = format!("{captured:?} {resolved:?}");
+        assert!(!text.contains("hunter22"), "{text}");
     }
 
     #[test]

@@ -9,8 +9,7 @@ use crate::client::EndpointClient;
 use crate::config::suite::{Body, Endpoint, Request};
 use crate::config::template::Captures;
 
-/// A request ready to send, and how it may be shown.
-#[derive(Debug)]
+/// A request ready to send, and how it may be shown. `Debug` shows only what may be shown.
 pub struct Prepared {
     pub builder: reqwest::RequestBuilder,
     /// The URL with secrets as `***`.
@@ -20,6 +19,15 @@ pub struct Prepared {
     pub logical: Url,
     /// Request headers as they may be shown.
     pub headers_shown: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("url_shown", &self.url_shown)
+            .field("headers_shown", &self.headers_shown)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a request could not be prepared.
