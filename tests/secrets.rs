@@ -55,6 +55,10 @@ const HEADER_CAPTURE: &str = "hdr-cap+/= x\"y";
 
 fn suite(serving: &Serving) -> String {
     let port = serving.server.addr.port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
     let certs = root().join("configs/certs");
     let capture_query: String =
         url::form_urlencoded::byte_serialize(HEADER_CAPTURE.as_bytes()).collect();
@@ -72,6 +76,7 @@ key = {{ path = "{p12}", password = "{{{{p12pw}}}}" }}
 
 [[requests]]
 name = "echo"
+endpoint = "api"
 method = "POST"
 path = "/anything/{{{{env.PATH_SECRET}}}}"
 query = {{ q = "{{{{env.QUERY_SECRET}}}}" }}
@@ -80,11 +85,13 @@ capture = {{ taken = {{ json = "$.json.token", secret = true }} }}
 
 [[requests]]
 name = "header capture"
+endpoint = "api"
 path = "/response-headers?X-Session={capture_query}"
 capture = {{ session = {{ header = "x-session", secret = true }} }}
 
 [[requests]]
 name = "uses both"
+endpoint = "api"
 path = "/anything"
 headers = {{ X-Taken = "{{{{taken}}}}", X-Session = "{{{{session}}}}" }}
 
@@ -92,8 +99,18 @@ headers = {{ X-Taken = "{{{{taken}}}}", X-Session = "{{{{session}}}}" }}
 json = {{ "$.headers.Authorization" = "nope", "$.url" = {{ contains = "{{{{session}}}}-x" }} }}
 body = {{ contains = "{{{{env.HEADER_TOKEN}}}}-missing" }}
 
+[endpoints.down]
+url = "https://smoke:{{{{env.URL_PASSWORD}}}}@127.0.0.1:{closed}"
+
+[[requests]]
+name = "refused"
+endpoint = "down"
+path = "/{{{{env.PATH_SECRET}}}}?q={{{{env.QUERY_SECRET}}}}"
+headers = {{ X-Token = "{{{{env.HEADER_TOKEN}}}}" }}
+
 [[requests]]
 name = "too slow"
+endpoint = "api"
 path = "/delay/300?k={{{{env.QUERY_SECRET}}}}"
 timeout = "50ms"
 "#,
@@ -196,6 +213,15 @@ fn no_secret_leaves_in_any_encoding() {
             );
         }
     }
+    // The connection failure and the timeout happened, with their URLs shown.
+    assert!(
+        seen.iter().any(
+            |(_, t)| t.contains("refused: GET https://smoke:***@127.0.0.1:")
+                && t.contains("/***?q=***: could not connect to 127.0.0.1:")
+        ),
+        "{:#?}",
+        seen.get(1)
+    );
     // The echo really came back, and the requests ran.
     assert!(
         seen.iter()
