@@ -87,9 +87,9 @@ pub struct RunArgs {
     /// Stop at the first request that does not pass.
     #[arg(long)]
     pub fail_fast: bool,
-    /// Files to run at once; each file's requests still run in order, and the output stays in
-    /// input order.
-    #[arg(long, short = 'j', default_value_t = 1, value_name = "N")]
+    /// Files to run at once (at most 1024; 0: one per core); each file's requests still run in
+    /// order, and the output stays in input order.
+    #[arg(long, short = 'j', default_value_t = 1, value_name = "N", value_parser = parse_jobs)]
     pub jobs: usize,
     /// Write a report: junit=PATH (JUnit XML) or json=PATH (the whole run). Repeatable.
     #[arg(long, value_name = "KIND=PATH", value_parser = crate::report::files::ReportFile::parse)]
@@ -152,6 +152,19 @@ pub struct CheckArgs {
     pub warn_expiry: std::time::Duration,
     #[command(flatten)]
     pub vars: VarArgs,
+}
+
+/// The most files run at once (spec §7).
+const MAX_JOBS: usize = 1024;
+
+fn parse_jobs(arg: &str) -> Result<usize, String> {
+    match arg.parse::<usize>() {
+        Ok(0) => Ok(std::thread::available_parallelism().map_or(1, std::num::NonZero::get)),
+        Ok(jobs) if jobs <= MAX_JOBS => Ok(jobs),
+        _ => Err(format!(
+            "`{arg}` is not a number of jobs: give 1 to {MAX_JOBS}, or 0 for one per core"
+        )),
+    }
 }
 
 fn parse_duration(arg: &str) -> Result<std::time::Duration, String> {

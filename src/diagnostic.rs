@@ -12,22 +12,57 @@ use regex::Regex;
 
 use crate::secret::REDACTED;
 
-/// A text that diagnostics point into: a suite file or a `--vars-file`.
+/// A text that diagnostics point into: a suite file or a `--vars-file`. Where its lines start
+/// is found once, the first time a place in it is named, so naming places costs the same at the
+/// end of a large file as at its start.
 #[derive(Debug)]
 pub struct Source {
     /// The path as the user gave it (or as found in a directory), for display.
     pub path: PathBuf,
     pub text: String,
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 /// A byte range in a [`Source`].
 pub type Span = Range<usize>;
 
 impl Source {
+    pub fn new(path: PathBuf, text: String) -> Self {
+        Self {
+            path,
+            text,
+            line_starts: OnceLock::new(),
+        }
+    }
+
     /// `path:line:col` of a span's start.
     pub fn location(&self, span: &Span) -> String {
-        let (line, col) = line_col(&self.text, span.start);
+        let (line, col) = self.line_col(span.start);
         format!("{}:{line}:{col}", self.path.display())
+    }
+
+    /// The line (from 1), the column (in characters, from 1) and the byte range of the line
+    /// of an offset.
+    fn line_of(&self, offset: usize) -> (usize, usize, Range<usize>) {
+        let text = &self.text;
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+                .collect()
+        });
+        let index = starts.partition_point(|&start| start <= offset).max(1) - 1;
+        let start = starts.get(index).copied().unwrap_or(0);
+        let end = starts
+            .get(index + 1)
+            .map_or(text.len(), |next| next.saturating_sub(1));
+        let col = text[start..offset].chars().count() + 1;
+        (index + 1, col, start..end)
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let (line, col, _) = self.line_of(offset);
+        (line, col)
     }
 }
 
@@ -72,10 +107,7 @@ impl Diagnostic {
     /// A problem with a file as a whole (no line in it).
     pub fn file(path: &std::path::Path, message: impl Into<String>) -> Self {
         Self::new(
-            &Arc::new(Source {
-                path: path.to_owned(),
-                text: String::new(),
-            }),
+            &Arc::new(Source::new(path.to_owned(), String::new())),
             None,
             message,
         )
@@ -96,8 +128,7 @@ impl Diagnostic {
         if let Some(source) = &self.source {
             object.insert("file".into(), source.path.display().to_string().into());
             if let Some(span) = &self.span {
-                let start = floor_char_boundary(&source.text, span.start.min(source.text.len()));
-                let (line, col) = line_col(&source.text, start);
+                let (line, col) = source.line_col(span.start);
                 object.insert("line".into(), line.into());
                 object.insert("column".into(), col.into());
             }
@@ -133,9 +164,10 @@ impl Diagnostic {
             let line_end = source.text[start..]
                 .find('\n')
                 .map_or(source.text.len(), |i| start + i);
-            if ShownLine::new(&source.text[line_start..line_end])
-                .hides(&(span.start - line_start..span.end - line_start))
-            {
+            if hides_password(
+                &source.text[line_start..line_end],
+                &(span.start - line_start..span.end - line_start),
+            ) {
                 diagnostic.message = "a password must be a string".to_owned();
                 diagnostic.help = Some(
                     "write it in quotes, or use \"{{env.NAME}}\" to read it from the environment"
@@ -179,26 +211,20 @@ impl fmt::Display for Diagnostic {
         };
         let text = &source.text;
         let start = floor_char_boundary(text, span.start.min(text.len()));
-        let (line, col) = line_col(text, start);
-        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let (line, col, line_range) = source.line_of(start);
+        let (line_start, line_end) = (line_range.start, line_range.end);
         let source_line = text[line_start..line_end].trim_end_matches('\r');
         // The caret covers the span's part on its first line, at least one column.
         let end = floor_char_boundary(text, span.end.clamp(start, line_end.max(start)));
-        let shown = ShownLine::new(source_line);
-        let caret_start = shown.column(start - line_start);
-        let width = shown
-            .column(end - line_start)
-            .saturating_sub(caret_start)
-            .max(1);
+        let end = end.min(line_start + source_line.len()).max(start);
+        let cut = cut_line(source_line, start - line_start..end - line_start);
+        let (source_line, caret_start, width) = (&cut.text, cut.caret_start, cut.width);
         // Tabs stay tabs so the caret lines up whatever the terminal's tab width.
-        let pad: String = shown
-            .text
+        let pad: String = source_line
             .chars()
             .take(caret_start)
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
-        let source_line = &shown.text;
         let number = line.to_string();
         let gutter = " ".repeat(number.len());
         writeln!(f, "{gutter}--> {}:{line}:{col}", source.path.display())?;
@@ -213,55 +239,11 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// A source line as it may be shown: the values of `password` and `key_password` keys replaced
-/// by `***`, so a password written in a suite never reaches an error message.
-struct ShownLine<'a> {
-    original: &'a str,
-    text: String,
-    /// Byte ranges of the hidden values in `original`.
-    hidden: Vec<Span>,
-}
-
-impl<'a> ShownLine<'a> {
-    fn new(original: &'a str) -> Self {
-        let hidden = secret_values(original);
-        let mut text = String::new();
-        let mut at = 0;
-        for range in &hidden {
-            text.push_str(&original[at..range.start]);
-            text.push_str(REDACTED);
-            at = range.end;
-        }
-        text.push_str(&original[at..]);
-        Self {
-            original,
-            text,
-            hidden,
-        }
-    }
-
-    /// The column (in characters of the shown text) of a byte offset of the original line. An
-    /// offset inside a hidden value maps to the start of its `***`.
-    fn column(&self, offset: usize) -> usize {
-        let offset = floor_char_boundary(self.original, offset.min(self.original.len()));
-        let mut column = self.original[..offset].chars().count();
-        for range in &self.hidden {
-            let hidden_chars = self.original[range.clone()].chars().count();
-            if offset >= range.end {
-                column = column + REDACTED.len() - hidden_chars;
-            } else if offset > range.start {
-                column -= self.original[range.start..offset].chars().count();
-            }
-        }
-        column
-    }
-
-    /// Whether a byte range of the original line touches a hidden value.
-    fn hides(&self, span: &Span) -> bool {
-        self.hidden
-            .iter()
-            .any(|h| span.start < h.end && h.start < span.end.max(span.start + 1))
-    }
+/// Whether a byte range of a line touches the value of a `password` or `key_password` key.
+fn hides_password(line: &str, span: &Span) -> bool {
+    secret_values(line)
+        .iter()
+        .any(|h| span.start < h.end && h.start < span.end.max(span.start + 1))
 }
 
 /// Byte ranges of the values of `password` and `key_password` keys in a line: the text inside
@@ -282,12 +264,94 @@ fn secret_values(line: &str) -> Vec<Span> {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = floor_char_boundary(text, offset.min(text.len()));
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
+/// How many characters of a source line are shown on each side of the caret.
+const SHOWN_AROUND: usize = 60;
+/// How far around the caret passwords are looked for in a long line.
+const PASSWORD_CONTEXT: usize = 2048;
+
+/// A source line as a diagnostic shows it: passwords as `***`, control characters escaped, and
+/// a long line cut to about 120 columns around the caret (`…` where it is cut).
+#[derive(Debug)]
+struct CutLine {
+    text: String,
+    /// Where the caret starts, in characters of `text`.
+    caret_start: usize,
+    /// How many characters it covers (at least one).
+    width: usize,
+}
+
+fn cut_line(line: &str, caret: Range<usize>) -> CutLine {
+    // Passwords are found in a window around the caret: a long line costs no more than a short.
+    let context_start = floor_char_boundary(line, caret.start.saturating_sub(PASSWORD_CONTEXT));
+    let context_end = floor_char_boundary(line, (caret.end + PASSWORD_CONTEXT).min(line.len()));
+    let hidden: Vec<Span> = secret_values(&line[context_start..context_end])
+        .into_iter()
+        .map(|r| r.start + context_start..r.end + context_start)
+        .collect();
+    // A line of at most 120 columns is shown whole.
+    let short = line.len() <= 2 * SHOWN_AROUND || line.chars().nth(2 * SHOWN_AROUND).is_none();
+    let before: Vec<(usize, char)> = if short {
+        Vec::new()
+    } else {
+        line[..caret.start].char_indices().collect()
+    };
+    let shown_start = before
+        .len()
+        .checked_sub(SHOWN_AROUND)
+        .and_then(|skip| before.get(skip))
+        .map_or(0, |(at, _)| *at);
+    let shown_end = if short {
+        line.len()
+    } else {
+        line[caret.end..]
+            .char_indices()
+            .nth(SHOWN_AROUND)
+            .map_or(line.len(), |(at, _)| caret.end + at)
+    };
+    let mut text = String::new();
+    let mut columns = 0;
+    let mut caret_start = None;
+    let mut caret_end = None;
+    let push = |text: &mut String, piece: &str, columns: &mut usize| {
+        text.push_str(piece);
+        *columns += piece.chars().count();
+    };
+    if shown_start > 0 {
+        push(&mut text, "…", &mut columns);
+    }
+    let mut at = shown_start;
+    while at < shown_end {
+        if caret_start.is_none() && at >= caret.start {
+            caret_start = Some(columns);
+        }
+        if caret_end.is_none() && at >= caret.end {
+            caret_end = Some(columns);
+        }
+        if let Some(range) = hidden.iter().find(|h| h.start <= at && at < h.end) {
+            push(&mut text, REDACTED, &mut columns);
+            at = range.end;
+            continue;
+        }
+        let Some(c) = line[at..].chars().next() else {
+            break;
+        };
+        if c.is_control() && c != '\t' {
+            push(&mut text, &c.escape_default().to_string(), &mut columns);
+        } else {
+            push(&mut text, c.encode_utf8(&mut [0; 4]), &mut columns);
+        }
+        at += c.len_utf8();
+    }
+    let caret_start = caret_start.unwrap_or(columns);
+    let caret_end = caret_end.unwrap_or(columns);
+    if shown_end < line.len() {
+        push(&mut text, "…", &mut columns);
+    }
+    CutLine {
+        text,
+        caret_start,
+        width: caret_end.saturating_sub(caret_start).max(1),
+    }
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -440,10 +504,7 @@ mod tests {
     use super::*;
 
     fn source(text: &str) -> Arc<Source> {
-        Arc::new(Source {
-            path: "suite.toml".into(),
-            text: text.to_owned(),
-        })
+        Arc::new(Source::new("suite.toml".into(), text.to_owned()))
     }
 
     #[test]
@@ -491,5 +552,26 @@ mod tests {
         );
         assert_eq!(message, "unknown key `certt`");
         assert_eq!(help.as_deref(), Some("did you mean `cert`?"));
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_caret_and_controls_escaped() {
+        let line = format!("{}key = \"a\0b\"{}", "x".repeat(5000), "y".repeat(5000));
+        let at = line.find("a\0b").unwrap_or_default();
+        let cut = cut_line(&line, at..at + 3);
+        assert!(
+            cut.text.starts_with('…') && cut.text.ends_with('…'),
+            "{}",
+            cut.text
+        );
+        assert!(cut.text.chars().count() < 140, "{}", cut.text);
+        assert!(cut.text.contains("a\\u{0}b"), "{}", cut.text);
+        let shown: String = cut
+            .text
+            .chars()
+            .skip(cut.caret_start)
+            .take(cut.width)
+            .collect();
+        assert_eq!(shown, "a\\u{0}b");
     }
 }

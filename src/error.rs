@@ -23,6 +23,9 @@ pub const EXIT_SIGINT: u8 = 130;
 /// Interrupted by SIGTERM (128 + 15).
 pub const EXIT_SIGTERM: u8 = 143;
 
+/// The most diagnostics shown for one run (spec §7).
+pub const MAX_SHOWN: usize = 50;
+
 /// An error that ends a command.
 #[derive(Debug)]
 pub enum Error {
@@ -88,8 +91,22 @@ impl Error {
     }
 
     /// Renders the error: text, a blank line between diagnostics, or one JSON object a line.
+    /// At most [`MAX_SHOWN`] are shown, then how many more there are.
     pub fn render(&self, json: bool) -> String {
-        let diagnostics = self.diagnostics();
+        let mut diagnostics = self.diagnostics();
+        let more = diagnostics.len().saturating_sub(MAX_SHOWN);
+        diagnostics.truncate(MAX_SHOWN);
+        if more > 0 {
+            diagnostics.push(
+                Diagnostic::plain(format!(
+                    "and {more} more {}, not shown",
+                    if more == 1 { "problem" } else { "problems" }
+                ))
+                .help(format!(
+                    "at most {MAX_SHOWN} are shown: fix these, and the rest show next time"
+                )),
+            );
+        }
         if json {
             return diagnostics
                 .iter()

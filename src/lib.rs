@@ -13,9 +13,11 @@ pub mod error;
 pub mod exec;
 pub mod load;
 pub mod names;
+pub mod read;
 pub mod report;
 pub mod secret;
 pub mod serve;
+pub mod size;
 pub mod tls;
 pub mod words;
 

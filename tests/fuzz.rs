@@ -129,10 +129,7 @@ fn mutated_suites_never_panic() {
     for round in 0..250 {
         for (path, text) in &seeds {
             let mutated = mutate(&mut rng, text);
-            let source = Arc::new(Source {
-                path: path.clone(),
-                text: mutated.clone(),
-            });
+            let source = Arc::new(Source::new(path.clone(), mutated.clone()));
             let outcome = std::panic::catch_unwind(|| {
                 config::load_source(
                     source,

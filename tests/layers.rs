@@ -8,8 +8,8 @@ use crate::support::root;
 
 /// From the bottom up; a module may use `crate::X` only for an X of a lower layer.
 const LAYERS: &[&[&str]] = &[
-    &["secret", "words", "names"],
-    &["diagnostic"],
+    &["secret", "words", "names", "size"],
+    &["diagnostic", "read"],
     &["config"],
     &["tls"],
     &["load"],

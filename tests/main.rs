@@ -8,6 +8,7 @@
 
 mod check;
 mod fuzz;
+mod hostile;
 mod interop;
 mod layers;
 mod outcomes;

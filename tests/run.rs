@@ -634,7 +634,7 @@ fn a_timeout_is_named() {
     assert_eq!(
         outcome.stderr,
         format!(
-            "error: slow: GET {}/delay/3000: the request timed out\n  no complete answer from localhost:{} in time\n  = help: raise `timeout` (whole request) or `connect_timeout`, or check that the server answers\n",
+            "error: slow: GET {}/delay/3000: the request timed out: no complete answer from localhost:{} within 300ms (timeout)\n  = help: raise the endpoint's or the request's `timeout` (\"none\" for no limit), or check that the server answers\n",
             serving.base_url(),
             serving.server.addr.port()
         )

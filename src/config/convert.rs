@@ -85,6 +85,20 @@ impl Converter<'_> {
         Some((template.resolved()?, secrets))
     }
 
+    /// A size in bytes ("64MiB", or a number of bytes).
+    pub fn size(&mut self, value: &Spanned<super::raw::RawSize>) -> Option<u64> {
+        let parsed = match value.get() {
+            super::raw::RawSize::Bytes(bytes) => Some(*bytes),
+            super::raw::RawSize::Text(text) => crate::size::parse(text),
+        };
+        if parsed.is_none() {
+            self.report(self.error(&value.span(), "not a size").help(
+                "write a number of bytes, or a number and a unit: \"512KiB\", \"64MiB\", \"1GiB\"",
+            ));
+        }
+        parsed
+    }
+
     /// A password: always a secret, whatever it was written as.
     pub fn secret(&mut self, value: &Spanned<String>) -> Option<Secret> {
         self.resolve_now(value)
@@ -110,7 +124,28 @@ impl Converter<'_> {
     }
 
     /// A duration; `positive` refuses zero.
+    /// A timeout or a wait: at most a day ([`duration::MAX`]).
     pub fn duration(&mut self, value: &Spanned<RawDuration>, positive: bool) -> Option<Duration> {
+        self.duration_within(value, positive, duration::MAX)
+    }
+
+    /// A whole-request timeout: a duration, or "none" for no limit (`None`).
+    pub fn timeout(&mut self, value: &Spanned<RawDuration>) -> Option<Option<Duration>> {
+        if let RawDuration::Text(text) = value.get()
+            && text.trim() == "none"
+        {
+            return Some(None);
+        }
+        self.duration(value, true).map(Some)
+    }
+
+    /// A duration of at most `max`.
+    pub fn duration_within(
+        &mut self,
+        value: &Spanned<RawDuration>,
+        positive: bool,
+        max: Duration,
+    ) -> Option<Duration> {
         let span = value.span();
         let (parsed, shown) = match value.get() {
             RawDuration::Seconds(seconds) => (
@@ -127,8 +162,15 @@ impl Converter<'_> {
             }
         };
         let help = "write a number and a unit, such as \"250ms\", \"10s\", \"2m\", \"1h\" or \"30d\", or a number of seconds";
-        match parsed {
+        match parsed.and_then(|d| duration::at_most(d, max)) {
             Ok(duration) => Some(duration),
+            Err(DurationError::TooLong(max)) => {
+                self.report(
+                    self.error(&span, format!("the duration {shown} is too long"))
+                        .help(format!("the most it may be is {}", duration::show(max))),
+                );
+                None
+            }
             Err(DurationError::Invalid) => {
                 self.report(
                     self.error(&span, format!("invalid duration {shown}"))

@@ -2,12 +2,26 @@
 
 use std::time::Duration;
 
+/// The longest timeout or wait a suite may give: beyond it a smoke test is not one.
+pub const MAX: Duration = Duration::from_secs(24 * 3600);
+
 /// Why a duration was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum DurationError {
     Invalid,
     Negative,
     Zero,
+    /// Longer than the limit for that key.
+    TooLong(Duration),
+}
+
+/// Refuses a duration longer than `max`.
+pub fn at_most(duration: Duration, max: Duration) -> Result<Duration, DurationError> {
+    if duration > max {
+        Err(DurationError::TooLong(max))
+    } else {
+        Ok(duration)
+    }
 }
 
 /// Parses a duration as written in a suite; `positive` refuses zero.

@@ -20,6 +20,12 @@ use crate::diagnostic::quoted_list;
 use crate::names;
 use crate::secret::Secret;
 
+/// The most of a body held in memory when the suite gives no `max_body` (spec §7).
+pub const DEFAULT_MAX_BODY: u64 = 64 << 20;
+
+/// A whole request's limit when the suite gives none (spec §7).
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The limit used by `follow_redirects = true`, as browsers and curl's `--max-redirs` default do.
 const DEFAULT_MAX_REDIRECTS: u32 = 10;
 
@@ -27,8 +33,10 @@ impl Converter<'_> {
     pub fn endpoint(&mut self, name: &str, raw: &Spanned<RawEndpoint>) -> Option<Endpoint> {
         let url = self.url(&raw.url);
         let headers = self.headers(&raw.headers, &CaptureNames::default());
-        let timeout = raw.timeout.as_ref().map(|d| self.duration(d, true));
+        let timeout = raw.timeout.as_ref().map(|d| self.timeout(d));
         let connect_timeout = raw.connect_timeout.as_ref().map(|d| self.duration(d, true));
+        let read_timeout = raw.read_timeout.as_ref().map(|d| self.timeout(d));
+        let max_body = raw.max_body.as_ref().map(|s| self.size(s));
         let http_version = match raw.http_version.as_ref().map(|v| *v.get()) {
             Some(RawHttpVersion::Http1) => HttpVersion::Http1,
             Some(RawHttpVersion::Http2) => HttpVersion::Http2,
@@ -73,8 +81,13 @@ impl Converter<'_> {
             url_shown: url.1,
             url_secrets: url.2,
             headers: headers?,
-            timeout: timeout.transpose_none()?,
+            // Absent: 30 s, so that no server can hold a run forever.
+            timeout: timeout.transpose_none()?.unwrap_or(Some(DEFAULT_TIMEOUT)),
             connect_timeout: connect_timeout.transpose_none()?,
+            read_timeout: read_timeout
+                .transpose_none()?
+                .unwrap_or(Some(DEFAULT_TIMEOUT)),
+            max_body: max_body.transpose_none()?.unwrap_or(DEFAULT_MAX_BODY),
             http_version,
             redirects,
             tls,

@@ -9,6 +9,7 @@ mod endpoint;
 mod expect;
 mod raw;
 mod request;
+
 mod spanned;
 pub mod suite;
 pub mod template;
@@ -113,9 +114,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ConfigError> {
     Ok(files)
 }
 
-/// Reads a file as UTF-8 text.
-fn read(path: &Path) -> Result<Arc<Source>, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|error| ConfigError::Read {
+/// Reads a file as UTF-8 text: a suite (which may be a pipe) or a variables file.
+fn read(path: &Path, limit: u64, pipes: bool) -> Result<Arc<Source>, ConfigError> {
+    let bytes = crate::read::bounded(path, limit, pipes).map_err(|error| ConfigError::Read {
         path: path.to_owned(),
         error,
     })?;
@@ -126,10 +127,7 @@ fn read(path: &Path) -> Result<Arc<Source>, ConfigError> {
             "not UTF-8 text; suite files are TOML",
         ),
     })?;
-    Ok(Arc::new(Source {
-        path: path.to_owned(),
-        text,
-    }))
+    Ok(Arc::new(Source::new(path.to_owned(), text)))
 }
 
 /// The command line's variables, read once for all suites: `--vars-file` files then `--var`.
@@ -142,7 +140,7 @@ impl CommandLineVars {
     pub fn read(overrides: &Overrides) -> Result<Self, ConfigError> {
         let mut vars = IndexMap::new();
         for path in &overrides.vars_files {
-            let source = read(path)?;
+            let source = read(path, crate::read::MATERIAL_LIMIT, false)?;
             let table: IndexMap<String, Spanned<Scalar>> = toml::from_str(&source.text)
                 .map_err(|e| ConfigError::Invalid(vec![Diagnostic::from_toml(&source, &e)]))?;
             for (name, value) in table {
@@ -170,7 +168,7 @@ impl CommandLineVars {
 
 /// Loads and checks one suite file. `env` looks up `{{env.NAME}}`.
 pub fn load(path: &Path, vars: &CommandLineVars, env: EnvLookup) -> Result<Suite, ConfigError> {
-    load_source(read(path)?, vars, env)
+    load_source(read(path, crate::read::SUITE_LIMIT, true)?, vars, env)
 }
 
 /// Loads and checks a suite from its text; paths in it are relative to the folder of

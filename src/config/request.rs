@@ -28,7 +28,8 @@ impl Converter<'_> {
         let query = self.pairs(&raw.query, captures);
         let headers = self.headers(&raw.headers, captures);
         let body = self.body(raw, captures);
-        let timeout = raw.timeout.as_ref().map(|d| self.duration(d, true));
+        let timeout = raw.timeout.as_ref().map(|d| self.timeout(d));
+        let max_body = raw.max_body.as_ref().map(|s| self.size(s));
         let retry = raw.retry.as_ref().map(|r| self.retry(r));
         let output = match &raw.output {
             None => Some(Output::Stdout),
@@ -52,6 +53,7 @@ impl Converter<'_> {
             headers: headers?,
             body: body?,
             timeout: timeout.transpose_none()?,
+            max_body: max_body.transpose_none()?,
             retry: retry.transpose_none()?,
             output: output?,
             expect: expect?,
@@ -252,15 +254,52 @@ impl Converter<'_> {
         let max_interval = retry.max_interval.as_ref().map(|d| self.duration(d, true));
         let backoff_factor = match &retry.backoff_factor {
             None => Some(1.0),
-            Some(factor) if factor.is_finite() && **factor >= 1.0 => Some(*factor.get()),
+            Some(factor) if (1.0..=MAX_BACKOFF_FACTOR).contains(factor.get()) => {
+                Some(*factor.get())
+            }
             Some(factor) => {
                 self.report(
-                    self.error(&factor.span(), "`backoff_factor` must be 1.0 or more")
-                        .help("1.0 waits the same `interval` each time; 2.0 doubles it"),
+                    self.error(
+                        &factor.span(),
+                        format!("`backoff_factor` must be from 1.0 to {MAX_BACKOFF_FACTOR}"),
+                    )
+                    .help("1.0 waits the same `interval` each time; 2.0 doubles it"),
                 );
                 None
             }
         };
+        let count = if retry.count.get() <= &MAX_RETRIES {
+            Some(*retry.count.get())
+        } else {
+            self.report(
+                self.error(
+                    &retry.count.span(),
+                    format!("`count` is at most {MAX_RETRIES} retries"),
+                )
+                .help("a smoke test that needs more waits longer instead: raise `interval` or `backoff_factor`"),
+            );
+            None
+        };
+        let interval = interval.transpose_none()?.unwrap_or(DEFAULT_RETRY_INTERVAL);
+        let max_interval = max_interval.transpose_none()?;
+        if let (Some(max), Some(raw_max)) = (max_interval, &retry.max_interval)
+            && max < interval
+        {
+            self.report(
+                self.error(
+                    &raw_max.span(),
+                    format!(
+                        "`max_interval` ({}) is shorter than `interval` ({})",
+                        super::duration::show(max),
+                        super::duration::show(interval)
+                    ),
+                )
+                .help(
+                    "`max_interval` caps the waits, the first one too: make it at least `interval`",
+                ),
+            );
+            return None;
+        }
         let mut on_status = Vec::new();
         let mut ok = true;
         for status in &retry.on_status {
@@ -278,15 +317,20 @@ impl Converter<'_> {
             }
         }
         Some(Retry {
-            count: retry.count,
-            interval: interval.transpose_none()?.unwrap_or(DEFAULT_RETRY_INTERVAL),
+            count: count?,
+            interval,
             backoff_factor: backoff_factor?,
-            max_interval: max_interval.transpose_none()?,
+            max_interval,
             on_status: ok.then_some(on_status)?,
             until_expect: retry.until_expect,
         })
     }
 }
+
+/// The most retries a request may ask for (spec §7).
+const MAX_RETRIES: u32 = 1_000;
+/// The largest `backoff_factor`: beyond it the second wait is already the longest.
+const MAX_BACKOFF_FACTOR: f64 = 100.0;
 
 /// The wait before a retry when `interval` is not given.
 const DEFAULT_RETRY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);

@@ -36,8 +36,13 @@ pub struct Endpoint {
     /// The secrets in the URL (userinfo, host, path, query from `env.*` or a password variable).
     pub url_secrets: Vec<Secret>,
     pub headers: Vec<Header>,
+    /// A whole request, per attempt: 30 s unless the suite says; `None`: `timeout = "none"`.
     pub timeout: Option<Duration>,
     pub connect_timeout: Option<Duration>,
+    /// The longest gap in an answer: 30 s unless the suite says; `None`: "none".
+    pub read_timeout: Option<Duration>,
+    /// The most of a body held in memory, in bytes.
+    pub max_body: u64,
     pub http_version: HttpVersion,
     pub redirects: Redirects,
     /// TLS settings; `None` for `http://` URLs.
@@ -186,7 +191,10 @@ pub struct Request {
     pub query: Vec<(String, Template)>,
     pub headers: Vec<Header>,
     pub body: Option<Body>,
-    pub timeout: Option<Duration>,
+    /// Replaces the endpoint's `timeout`: `Some(None)` is `timeout = "none"`.
+    pub timeout: Option<Option<Duration>>,
+    /// Replaces the endpoint's `max_body`.
+    pub max_body: Option<u64>,
     pub retry: Option<Retry>,
     pub output: Output,
     pub expect: Expect,

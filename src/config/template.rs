@@ -64,6 +64,23 @@ impl Template {
             .collect()
     }
 
+    /// Its length in bytes, as far as known at load (captures count as nothing).
+    pub fn len(&self) -> usize {
+        self.parts
+            .iter()
+            .map(|part| match part {
+                Part::Text(text) => text.len(),
+                Part::Secret(secret) => secret.expose().len(),
+                Part::Capture(_) => 0,
+            })
+            .sum()
+    }
+
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     fn push(&mut self, part: Part) {
         match (self.parts.last_mut(), part) {
             (Some(Part::Text(last)), Part::Text(text)) => last.push_str(&text),
@@ -77,6 +94,9 @@ impl Template {
         }
     }
 }
+
+/// The longest a value may grow to by expanding variables (spec §7).
+pub const MAX_VALUE: usize = 1 << 20;
 
 /// A capture's value at run time. `Debug` hides a secret one.
 #[derive(Clone, PartialEq, Eq)]
@@ -278,6 +298,8 @@ pub struct Scope {
     env: EnvLookup,
     /// Variables used where a password goes.
     secret_vars: HashSet<String>,
+    /// Variables whose definition failed (and was reported).
+    failed: HashSet<String>,
     /// Secrets too short to be found in echoed text, by name (`env.NAME` or a variable).
     short_secrets: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
@@ -303,6 +325,7 @@ impl Scope {
             vars: IndexMap::new(),
             env,
             secret_vars,
+            failed: HashSet::new(),
             short_secrets: std::cell::RefCell::default(),
         };
         let mut errors = Vec::new();
@@ -315,6 +338,7 @@ impl Scope {
             let mut chain = Vec::new();
             if let Err(error) = scope.define(name, &definitions, &mut chain) {
                 errors.push(error);
+                scope.failed.extend(chain.iter().cloned());
                 failed.extend(chain);
             }
         }
@@ -362,11 +386,31 @@ impl Scope {
                                 resolving.join(" -> ")
                             )));
                     }
+                    // A variable that failed was reported once: what uses it says nothing more.
+                    if self.failed.contains(used) {
+                        continue;
+                    }
                     if definitions.contains_key(used) {
                         self.define(used, definitions, resolving)?;
                     }
                     let part = self.lookup(origin, value, used, &at, &CaptureNames::default())?;
                     template.append(&part);
+                    if template.len() > MAX_VALUE {
+                        return Err(origin
+                            .error(
+                                value,
+                                &at,
+                                format!(
+                                    "variable `{name}` grows past {} here",
+                                    crate::size::show(MAX_VALUE as u64)
+                                ),
+                            )
+                            .help(format!(
+                                "the chain that grew is {} -> {used}; a value may be at most {}",
+                                resolving.join(" -> "),
+                                crate::size::show(MAX_VALUE as u64)
+                            )));
+                    }
                 }
             }
         }
@@ -432,7 +476,22 @@ impl Scope {
             match segment {
                 Segment::Text(text) => template.push(Part::Text(text.to_owned())),
                 Segment::Ref { name, at } => {
-                    template.append(&self.lookup(origin, value, name, &at, captures)?)
+                    template.append(&self.lookup(origin, value, name, &at, captures)?);
+                    if template.len() > MAX_VALUE {
+                        return Err(origin
+                            .error(
+                                value,
+                                &at,
+                                format!(
+                                    "this value grows past {} here",
+                                    crate::size::show(MAX_VALUE as u64)
+                                ),
+                            )
+                            .help(format!(
+                                "`{name}` makes it too long; a value may be at most {}",
+                                crate::size::show(MAX_VALUE as u64)
+                            )));
+                    }
                 }
             }
         }
@@ -569,10 +628,7 @@ mod tests {
 
     #[test]
     fn env_values_stay_secret() {
-        let source = Arc::new(Source {
-            path: "s.toml".into(),
-            text: "x = \"{{env.T}}\"".into(),
-        });
+        let source = Arc::new(Source::new("s.toml".into(), "x = \"{{env.T}}\"".into()));
         let span = 4..15;
         let scope = Scope::new(
             IndexMap::new(),

@@ -29,6 +29,7 @@ pub fn take(
     request: &Request,
     headers: &HeaderMap,
     body: Option<&[u8]>,
+    too_large: Option<u64>,
     source: &Source,
 ) -> (Vec<(String, Captured)>, Vec<ExpectationReport>) {
     let document = body.and_then(|b| serde_json::from_slice::<Json>(b).ok());
@@ -72,10 +73,12 @@ pub fn take(
                 location: source.location(&capture.span),
                 passed: false,
                 expected: wanted,
-                actual: if document.is_none() && matches!(capture.from, CaptureFrom::Json(_)) {
-                    "a body that is not JSON".to_owned()
-                } else {
-                    "nothing".to_owned()
+                actual: match (too_large, &capture.from) {
+                    (Some(limit), CaptureFrom::Json(_)) => super::expect::too_large(limit),
+                    (None, CaptureFrom::Json(_)) if document.is_none() => {
+                        "a body that is not JSON".to_owned()
+                    }
+                    _ => "nothing".to_owned(),
                 },
             }),
         }

@@ -22,9 +22,19 @@ pub struct Facts<'a> {
     pub headers: &'a HeaderMap,
     /// The whole body, when it was kept (expectations on it make sure it is).
     pub body: Option<&'a [u8]>,
+    /// The body outgrew `max_body` (this many bytes) and was not kept.
+    pub too_large: Option<u64>,
     pub duration: Duration,
     /// The server's leaf certificate, over TLS.
     pub leaf: Option<&'a CertInfo>,
+}
+
+/// What a body past `max_body` is, as an actual value.
+pub fn too_large(limit: u64) -> String {
+    format!(
+        "a body larger than max_body ({}): raise `max_body` to check it",
+        crate::size::show(limit)
+    )
 }
 
 /// The longest actual value shown in a report.
@@ -83,16 +93,29 @@ pub fn evaluate(
                     location: source.location(&matcher.span),
                     passed: false,
                     expected: describe(matcher, captures),
-                    actual: "a body that is not JSON".to_owned(),
+                    actual: facts
+                        .too_large
+                        .map_or_else(|| "a body that is not JSON".to_owned(), too_large),
                 }),
             }
         }
     }
     if let Some(matcher) = &expect.body {
-        let actual = facts
-            .body
-            .map(|b| Json::String(String::from_utf8_lossy(b).into_owned()));
-        reports.push(check("body", matcher, actual.as_ref(), captures, source));
+        match facts.too_large {
+            Some(limit) => reports.push(ExpectationReport {
+                what: "body".to_owned(),
+                location: source.location(&matcher.span),
+                passed: false,
+                expected: describe(matcher, captures),
+                actual: too_large(limit),
+            }),
+            None => {
+                let actual = facts
+                    .body
+                    .map(|b| Json::String(String::from_utf8_lossy(b).into_owned()));
+                reports.push(check("body", matcher, actual.as_ref(), captures, source));
+            }
+        }
     }
     if let Some(certificate) = &expect.certificate {
         let location = source.location(&certificate.span);

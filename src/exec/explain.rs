@@ -6,6 +6,10 @@
 
 use rustls::{AlertDescription, CertificateError, PeerIncompatible};
 
+use std::time::Duration;
+
+use crate::client::phases::{Phase, PhaseTimeout};
+use crate::config::duration;
 use crate::config::suite::Endpoint;
 use crate::tls::inspect::{CertInfo, format_time};
 use crate::tls::observe::Handshake;
@@ -46,6 +50,119 @@ impl Failure {
     pub fn render(&self) -> String {
         crate::diagnostic::message_lines(&self.summary, &self.details, self.help.as_deref())
     }
+}
+
+/// The limits a request ran under, to say which one a timeout was.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The whole request (`timeout`), when there is one.
+    pub whole: Option<Duration>,
+    /// The longest gap in an answer (`read_timeout`), when there is one.
+    pub gap: Option<Duration>,
+    /// How long the request ran.
+    pub elapsed: Duration,
+}
+
+impl Limits {
+    /// A timeout, named by the limit that fired: the whole request's when its time is up
+    /// (`unfinished` says what was not done), else the gap's (`stalled` says where it stopped).
+    pub fn timed_out(&self, unfinished: &str, stalled: &str) -> Failure {
+        let whole_spent = self
+            .whole
+            .is_some_and(|whole| self.elapsed + SLACK >= whole);
+        let gap = self.gap.filter(|_| !whole_spent);
+        match (self.whole, gap) {
+            (Some(whole), None) => Failure::new(format!(
+                "the request timed out: {unfinished} within {} (timeout)",
+                duration::show(whole)
+            ))
+            .help("raise the endpoint's or the request's `timeout` (\"none\" for no limit), or check that the server answers"),
+            (_, Some(gap)) => Failure::new(format!(
+                "the request timed out: {stalled}, and nothing came for {} (read_timeout)",
+                duration::show(gap)
+            ))
+            .help("raise the endpoint's `read_timeout` (\"none\" for no limit), or check that the server answers"),
+            (None, None) => Failure::new(format!("the request timed out: {unfinished}")),
+        }
+    }
+}
+
+/// Timers fire a little late: a timeout this close to the whole limit is the whole limit's.
+const SLACK: Duration = Duration::from_millis(50);
+
+/// The first cause of an error of type `T`.
+fn find<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(found) = error.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = cause(error);
+    }
+    None
+}
+
+/// A connection phase that took too long.
+fn phase_timeout(timeout: &PhaseTimeout, host: &str, port: u16) -> Failure {
+    let limit = duration::show(timeout.limit);
+    match timeout.phase {
+        Phase::Connect => Failure::new(format!(
+            "could not connect to {host}:{port}: no TCP connection within {limit} (connect_timeout)"
+        ))
+        .help("check that the server runs and the host and port are right (a firewall may drop the packets), or raise `connect_timeout`"),
+        Phase::Handshake => Failure::new(format!(
+            "the TLS handshake with {host}:{port} did not finish within {limit} (secure_socket.handshake_timeout)"
+        ))
+        .detail("the TCP connection was open: the server does not answer TLS on this port, or is too busy to")
+        .help("check that this port speaks TLS (http:// for plain HTTP), or raise `handshake_timeout`"),
+    }
+}
+
+/// Why a body broke off, in words: `received` bytes of `announced`; `over_tls` tells a TLS
+/// connection's end without close_notify from a plain one's.
+pub fn body_failure(
+    error: &reqwest::Error,
+    received: u64,
+    announced: Option<u64>,
+    limits: &Limits,
+    over_tls: bool,
+) -> Failure {
+    let so_far = match announced {
+        Some(total) => format!("{received} of {total} bytes"),
+        None => format!("{received} bytes"),
+    };
+    if error.is_timeout() {
+        return limits.timed_out(
+            &format!("the body was still coming after {so_far}"),
+            &format!("the body stopped after {so_far}"),
+        );
+    }
+    if let Some(tls) = rustls_error(error) {
+        return match tls {
+            rustls::Error::AlertReceived(alert) => Failure::new(format!(
+                "the server ended the connection with a TLS alert ({alert:?}) after {so_far} of the body"
+            )),
+            other => Failure::new(format!(
+                "the body broke off after {so_far}: TLS error: {other}"
+            )),
+        };
+    }
+    let io_kind = find::<std::io::Error>(error).map(std::io::Error::kind);
+    let reason = match io_kind {
+        Some(std::io::ErrorKind::ConnectionReset) => "the server reset the connection".to_owned(),
+        Some(std::io::ErrorKind::UnexpectedEof) if over_tls => {
+            "the connection closed without TLS close_notify".to_owned()
+        }
+        Some(std::io::ErrorKind::UnexpectedEof) => "the connection closed".to_owned(),
+        _ if find::<hyper::Error>(error).is_some_and(hyper::Error::is_incomplete_message) => {
+            "the connection closed".to_owned()
+        }
+        _ => format!("the connection failed ({})", root_cause(error)),
+    };
+    Failure::new(format!("the body broke off: {reason} after {so_far}"))
+        .help("the server or something between stopped sending: look at the server's logs")
 }
 
 /// The next cause of an error. An `io::Error` wrapping another error hands it over whole:
@@ -117,14 +234,27 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 ///
 /// `handshakes_before` is the endpoint's handshake count when the request was sent: a handshake
 /// made since then belongs to this request.
+/// `limits` are the request's: its whole-request limit and how long it ran.
 pub fn failure(
     error: &reqwest::Error,
     endpoint: &Endpoint,
     tls: Option<&TlsClient>,
     handshakes_before: u64,
+    limits: &Limits,
 ) -> Failure {
     let host = endpoint.url.host_str().unwrap_or_default();
     let port = endpoint.url.port_or_known_default().unwrap_or_default();
+    if let Some(timeout) = find::<PhaseTimeout>(error) {
+        return phase_timeout(timeout, host, port);
+    }
+    if let Some(rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)) =
+        rustls_error(error)
+    {
+        return Failure::new(format!(
+            "the server at {host}:{port} did not answer in TLS: it speaks plain HTTP (or another protocol) on this port"
+        ))
+        .help("use http:// for this port, or the port where the server speaks TLS");
+    }
     if let Some(tls) = tls {
         let handshake = tls.handshakes.last();
         if let Some(tls_error) = rustls_error(error) {
@@ -142,9 +272,10 @@ pub fn failure(
         }
     }
     if error.is_timeout() {
-        return Failure::new("the request timed out")
-            .detail(format!("no complete answer from {host}:{port} in time"))
-            .help("raise `timeout` (whole request) or `connect_timeout`, or check that the server answers");
+        return limits.timed_out(
+            &format!("no complete answer from {host}:{port}"),
+            &format!("{host}:{port} stopped answering"),
+        );
     }
     if error.is_connect() {
         return Failure::new(format!(
@@ -152,6 +283,12 @@ pub fn failure(
             root_cause(error)
         ))
         .help("check that the server runs and listens there, and the URL's host and port");
+    }
+    if find::<hyper::Error>(error).is_some_and(hyper::Error::is_parse_too_large) {
+        return Failure::new(format!(
+            "the answer from {host}:{port} has a head (status line and headers) too large to read"
+        ))
+        .help("the HTTP client takes headers of a few hundred KiB at most: check what the server sends");
     }
     if error.is_redirect() {
         return Failure::new("too many redirects")

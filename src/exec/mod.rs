@@ -289,8 +289,10 @@ async fn run_request(
     }
     let retry = request.retry.as_ref().unwrap_or(&NO_RETRY);
     let started = Instant::now();
-    let mut wait = retry.interval;
-    let mut number = 1;
+    // `max_interval` caps every wait, the first one too; nothing exceeds a day.
+    let cap = retry.max_interval.unwrap_or(crate::config::duration::MAX);
+    let mut wait = retry.interval.min(cap);
+    let mut number: u32 = 1;
     loop {
         let may_retry = number <= retry.count;
         let mut attempt = attempt(
@@ -310,9 +312,10 @@ async fn run_request(
                 attempt = unwritten(attempt.report, unwritable);
             } else {
                 tokio::time::sleep(wait).await;
-                let next = wait.mul_f64(retry.backoff_factor);
-                wait = retry.max_interval.map_or(next, |max| next.min(max));
-                number += 1;
+                let next = Duration::try_from_secs_f64(wait.as_secs_f64() * retry.backoff_factor)
+                    .unwrap_or(cap);
+                wait = next.min(cap);
+                number = number.saturating_add(1);
                 continue;
             }
         }
@@ -398,11 +401,22 @@ async fn attempt(
     }
     let handshakes_before = target.tls.map_or(0, |tls| tls.handshakes.number());
     let started = Instant::now();
+    let limits = |started: Instant| explain::Limits {
+        whole: request.timeout.unwrap_or(target.endpoint.timeout),
+        gap: target.endpoint.read_timeout,
+        elapsed: started.elapsed(),
+    };
     let response = match prepared.builder.send().await {
         Ok(response) => response,
         Err(error) => {
             report.duration_ms = millis(started.elapsed());
-            let failure = explain::failure(&error, target.endpoint, target.tls, handshakes_before);
+            let failure = explain::failure(
+                &error,
+                target.endpoint,
+                target.tls,
+                handshakes_before,
+                &limits(started),
+            );
             // A library's words may quote the URL sent: what it says is scanned like an echo.
             return failed(
                 report,
@@ -486,14 +500,34 @@ async fn attempt(
     // A 400 after a client-certificate request may be nginx refusing the certificate: its page
     // tells, so the body is kept.
     let keep = status == 400 && handshake.as_ref().is_some_and(|h| h.client_cert_requested);
-    let received =
-        receive::receive(response, request, settings.output, listener, redactor, keep).await;
+    let max_body = request.max_body.unwrap_or(target.endpoint.max_body);
+    let received = receive::receive(
+        response,
+        request,
+        settings.output,
+        listener,
+        redactor,
+        keep,
+        max_body,
+    )
+    .await;
     let elapsed = started.elapsed();
     report.duration_ms = millis(elapsed);
     let received = match received {
         Ok(received) => received,
-        Err(receive::ReceiveError::Network(message)) => {
-            return failed(report, Verdict::Broken, redactor.redact(&message), true);
+        Err(receive::ReceiveError::Network {
+            error,
+            received,
+            announced,
+        }) => {
+            let failure =
+                explain::body_failure(&error, received, announced, &limits(started), over_tls);
+            return failed(
+                report,
+                Verdict::Broken,
+                redactor.redact(&failure.render()),
+                true,
+            );
         }
         Err(receive::ReceiveError::Unwritable(unwritable)) => {
             return unwritten(report, unwritable);
@@ -503,12 +537,18 @@ async fn attempt(
         status,
         headers: &headers,
         body: received.kept.as_deref(),
+        too_large: received.too_large,
         duration: elapsed,
         leaf: leaf.as_ref(),
     };
     report.expectations = expect::evaluate(request, &facts, captures, target.source);
-    let (captured, capture_failures) =
-        capture::take(request, &headers, received.kept.as_deref(), target.source);
+    let (captured, capture_failures) = capture::take(
+        request,
+        &headers,
+        received.kept.as_deref(),
+        received.too_large,
+        target.source,
+    );
     report.expectations.extend(capture_failures);
     // The secrets this request captured are hidden in its own output too.
     let mut redactor = redactor.clone();

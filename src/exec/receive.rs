@@ -17,6 +17,8 @@ use super::outcome::Body;
 pub struct Received {
     /// The whole body, when kept.
     pub kept: Option<Vec<u8>>,
+    /// It was to be kept but outgrew `max_body` (this many bytes): it was not.
+    pub too_large: Option<u64>,
     pub kind: BodyKind,
     pub bytes: u64,
 }
@@ -24,8 +26,13 @@ pub struct Received {
 /// Why a body could not be received.
 #[derive(Debug)]
 pub enum ReceiveError {
-    /// The connection broke or timed out: the request could not complete.
-    Network(String),
+    /// The connection broke or timed out after `received` bytes of `announced`: the request
+    /// could not complete.
+    Network {
+        error: reqwest::Error,
+        received: u64,
+        announced: Option<u64>,
+    },
     /// Where the body goes cannot be written.
     Unwritable(Unwritable),
 }
@@ -43,13 +50,20 @@ pub async fn receive(
     listener: &mut dyn Listener,
     redactor: &Redactor,
     keep_anyway: bool,
+    max_body: u64,
 ) -> Result<Received, ReceiveError> {
     let content_type = response
         .headers()
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let mut next = response.chunk().await.map_err(|e| body_error(&e))?;
+    let announced = response.content_length();
+    let broke = |error, received| ReceiveError::Network {
+        error,
+        received,
+        announced,
+    };
+    let mut next = response.chunk().await.map_err(|e| broke(e, 0))?;
     let kind = body::body_kind(content_type.as_deref(), next.as_deref().unwrap_or_default());
     let to_stdout = matches!(request.output, Output::Stdout) && mode == OutputMode::Pretty;
     let hides_secrets = !redactor.is_empty() || request.captures.iter().any(|c| c.secret);
@@ -67,25 +81,51 @@ pub async fn receive(
         || body_is_read(request)
         || whole
         || (matches!(request.output, Output::Stdout) && mode == OutputMode::Json);
-    let streams = to.is_some();
+    let mut streams = to.is_some();
     listener
         .event(Event::BodyStarted { to, kind, whole })
         .map_err(ReceiveError::Unwritable)?;
     let mut kept = keep.then(Vec::new);
+    let mut too_large = None;
     let mut bytes = 0u64;
     while let Some(chunk) = next.take() {
-        bytes += chunk.len() as u64;
-        if let Some(kept) = &mut kept {
-            kept.extend_from_slice(&chunk);
+        bytes = bytes.saturating_add(chunk.len() as u64);
+        if let Some(held) = kept.take() {
+            if bytes <= max_body {
+                let mut held = held;
+                held.extend_from_slice(&chunk);
+                kept = Some(held);
+            } else {
+                // Past `max_body` nothing more is held. A JSON body that was to be shown whole
+                // streams from here, as it is, when no secret needs hiding in it.
+                too_large = Some(max_body);
+                if whole && !hides_secrets {
+                    let to = Some(Destination::Stdout);
+                    let resumed = listener
+                        .event(Event::BodyStarted {
+                            to,
+                            kind,
+                            whole: false,
+                        })
+                        .and_then(|()| listener.event(Event::Chunk(held.into())));
+                    resumed.map_err(ReceiveError::Unwritable)?;
+                    streams = true;
+                }
+            }
         }
         if streams {
             listener
                 .event(Event::Chunk(chunk))
                 .map_err(ReceiveError::Unwritable)?;
         }
-        next = response.chunk().await.map_err(|e| body_error(&e))?;
+        next = response.chunk().await.map_err(|e| broke(e, bytes))?;
     }
-    Ok(Received { kept, kind, bytes })
+    Ok(Received {
+        kept,
+        too_large,
+        kind,
+        bytes,
+    })
 }
 
 /// The body as the request's report holds it; `redactor` knows the secrets this request
@@ -115,12 +155,4 @@ pub fn present(received: &Received, request: &Request, redactor: &Redactor) -> B
             Body::Text(redactor.redact(&String::from_utf8_lossy(body)))
         }
     }
-}
-
-fn body_error(error: &reqwest::Error) -> ReceiveError {
-    ReceiveError::Network(if error.is_timeout() {
-        "the response body did not arrive in time".to_owned()
-    } else {
-        format!("the response body broke off: {error}")
-    })
 }

@@ -146,24 +146,29 @@ pub async fn follow(
         report.redirects.push(shown.clone());
         report.url = shown.clone();
         report.method = method.to_string();
-        let builder = send::prepare_hop(
-            http,
-            method.clone(),
-            sent,
-            hop.request,
-            hop.captures,
+        let next_hop = send::NextHop {
+            method: method.clone(),
+            url: sent,
             suite_headers,
-            with_body,
-        )
-        .await
-        .map_err(|e| match e {
-            send::PrepareError::MissingCapture(name) => {
-                HopError::Broken(format!("`{{{{{name}}}}}` has no value"), false)
-            }
-            send::PrepareError::Invalid(message) => HopError::Broken(message, false),
-        })?;
+            body: with_body,
+            limit: hop.request.timeout.unwrap_or(endpoint.timeout),
+        };
+        let builder = send::prepare_hop(http, next_hop, hop.request, hop.captures)
+            .await
+            .map_err(|e| match e {
+                send::PrepareError::MissingCapture(name) => {
+                    HopError::Broken(format!("`{{{{{name}}}}}` has no value"), false)
+                }
+                send::PrepareError::Invalid(message) => HopError::Broken(message, false),
+            })?;
+        let sent_at = std::time::Instant::now();
         response = builder.send().await.map_err(|error| {
-            let failure = super::explain::failure(&error, endpoint, hop.target.tls, 0);
+            let limits = super::explain::Limits {
+                whole: hop.request.timeout.unwrap_or(endpoint.timeout),
+                gap: endpoint.read_timeout,
+                elapsed: sent_at.elapsed(),
+            };
+            let failure = super::explain::failure(&error, endpoint, hop.target.tls, 0, &limits);
             HopError::Broken(
                 format!("after a redirect to {shown}: {}", failure.render()),
                 true,

@@ -104,7 +104,8 @@ pub async fn prepare(
         let _ = logical.set_host(endpoint.url.host_str());
     }
     let builder = client.http.request(request.method.clone(), url);
-    let (builder, headers_shown) = fill(builder, request, captures, true, true).await?;
+    let limit = request.timeout.unwrap_or(endpoint.timeout);
+    let (builder, headers_shown) = fill(builder, request, captures, true, true, limit).await?;
     Ok(Prepared {
         builder,
         url_shown,
@@ -113,21 +114,36 @@ pub async fn prepare(
     })
 }
 
-/// A later hop of a redirect: `url` as sent, through `http`; with `suite_headers` the request's
-/// own headers go too, with `body` its body.
+/// A later hop of a redirect.
+#[derive(Debug)]
+pub struct NextHop {
+    pub method: http::Method,
+    /// As sent.
+    pub url: Url,
+    /// The request's own headers go too.
+    pub suite_headers: bool,
+    /// Its body goes again.
+    pub body: bool,
+    pub limit: Option<std::time::Duration>,
+}
+
+/// A later hop of a redirect, through `http`.
 pub async fn prepare_hop(
     http: &reqwest::Client,
-    method: http::Method,
-    url: Url,
+    next: NextHop,
     request: &Request,
     captures: &Captures,
-    suite_headers: bool,
-    body: bool,
 ) -> Result<reqwest::RequestBuilder, PrepareError> {
-    let builder = http.request(method, url);
-    Ok(fill(builder, request, captures, suite_headers, body)
-        .await?
-        .0)
+    let builder = http.request(next.method, next.url);
+    let filled = fill(
+        builder,
+        request,
+        captures,
+        next.suite_headers,
+        next.body,
+        next.limit,
+    );
+    Ok(filled.await?.0)
 }
 
 /// The request's headers, body and timeout on a request being built.
@@ -137,6 +153,7 @@ async fn fill(
     captures: &Captures,
     with_headers: bool,
     with_body: bool,
+    limit: Option<std::time::Duration>,
 ) -> Result<(reqwest::RequestBuilder, Vec<(String, String)>), PrepareError> {
     let missing = PrepareError::MissingCapture;
     let mut headers_shown = Vec::new();
@@ -205,8 +222,8 @@ async fn fill(
             }
         }
     };
-    if let Some(timeout) = request.timeout {
-        builder = builder.timeout(timeout);
+    if let Some(limit) = limit {
+        builder = builder.timeout(limit);
     }
     Ok((builder, headers_shown))
 }

@@ -24,6 +24,14 @@ pub fn print_whole(out: &mut dyn Write, body: &Body) -> io::Result<()> {
     }
 }
 
+/// What stdout shows instead of a body too large to hold whole and with secrets to hide.
+pub fn too_large_placeholder(out: &mut dyn Write, bytes: u64) -> io::Result<()> {
+    writeln!(
+        out,
+        "[body of {bytes} bytes, larger than max_body: not shown, since secrets are hidden in whole bodies only; use `output = \"FILE\"` or raise `max_body`]"
+    )
+}
+
 /// What a terminal shows instead of a binary body.
 pub fn binary_placeholder(out: &mut dyn Write, bytes: u64) -> io::Result<()> {
     writeln!(

@@ -228,7 +228,13 @@ impl Presenter {
             OutputMode::Pretty if self.body.whole => {
                 let mut text = Vec::new();
                 // Writing into memory cannot fail.
-                let _ = payload::print_whole(&mut text, &report.body);
+                let _ = match &report.body {
+                    // Outgrew max_body, with secrets to hide in it: it cannot be shown.
+                    crate::exec::Body::Elsewhere { bytes, .. } => {
+                        payload::too_large_placeholder(&mut text, *bytes)
+                    }
+                    body => payload::print_whole(&mut text, body),
+                };
                 self.write(&text)?;
             }
             OutputMode::Pretty if self.body.to_stdout => match self.body.kind {

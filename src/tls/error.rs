@@ -185,9 +185,16 @@ impl MaterialError {
     pub fn help(&self) -> Option<String> {
         let file = self.file.as_deref().unwrap_or_default();
         Some(match &self.problem {
-            Problem::Unreadable { path, .. } => {
-                format!("looked for {}; paths are relative to the suite file's folder", path.display())
-            }
+            Problem::Unreadable { path, error } => match error.kind() {
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => format!(
+                    "looked for {}; paths are relative to the suite file's folder",
+                    path.display()
+                ),
+                std::io::ErrorKind::FileTooLarge => {
+                    "certificates, keys and keystores are small files: check that this is the right one".to_owned()
+                }
+                _ => "give the path of a regular file".to_owned(),
+            },
             Problem::Empty => "give a file with PEM certificates or keys".to_owned(),
             Problem::Pkcs12NotPem(Role::TrustPem) => {
                 format!("for a PKCS#12 truststore write cert = {{ path = \"{file}\", password = \"...\" }}")

@@ -20,7 +20,7 @@ pub fn fail(file: &FileRef, problem: Problem) -> MaterialError {
 
 /// The file's bytes.
 pub fn read(file: &FileRef) -> Result<Vec<u8>, MaterialError> {
-    std::fs::read(&file.path).map_err(|error| {
+    crate::read::bounded(&file.path, crate::read::MATERIAL_LIMIT, false).map_err(|error| {
         fail(
             file,
             Problem::Unreadable {

@@ -4,6 +4,7 @@
 //! it, since rustls hands them exactly this.
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use rustls::SignatureScheme;
 use rustls::client::ResolvesClientCert;
@@ -15,6 +16,9 @@ use rustls::sign::CertifiedKey;
 #[derive(Debug, Default)]
 pub struct Handshakes {
     last: Mutex<Handshake>,
+    /// When the last handshake began (the ClientHello was being built): the TCP connection was
+    /// open by then. Tells the connect phase from the handshake phase.
+    began: Mutex<Option<Instant>>,
 }
 
 /// One handshake, as far as it went.
@@ -63,6 +67,19 @@ impl Handshakes {
             .number
     }
 
+    /// A handshake begins now.
+    pub fn begin(&self) {
+        *self.began.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+    }
+
+    /// When a handshake began at or after `since`, if one did.
+    pub fn began_since(&self, since: Instant) -> Option<Instant> {
+        self.began
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .filter(|at| *at >= since)
+    }
+
     pub fn last(&self) -> Handshake {
         self.last
             .lock()
@@ -96,7 +113,9 @@ impl ResolvesClientCert for RecordingResolver {
         self.key.clone()
     }
 
+    /// rustls asks this first thing when it starts a handshake: the TCP connection is open.
     fn has_certs(&self) -> bool {
+        self.handshakes.begin();
         self.key.is_some()
     }
 }

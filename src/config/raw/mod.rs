@@ -55,10 +55,18 @@ pub struct RawEndpoint {
     /// Headers sent with every request to this endpoint.
     #[serde(default)]
     pub headers: IndexMap<String, Spanned<String>>,
-    /// Default time limit for a whole request.
+    /// Time limit for a whole request, per attempt: default "30s"; "none" for no limit.
     pub timeout: Option<Spanned<RawDuration>>,
-    /// Time limit for opening a connection (TCP and TLS).
+    /// Time limit for the TCP connection: default "10s" (the TLS handshake has
+    /// `secure_socket.handshake_timeout`).
     pub connect_timeout: Option<Spanned<RawDuration>>,
+    /// The most of a body held in memory for expectations, captures and JSON output: default
+    /// "64MiB" (a number of bytes, or "512KiB", "16MiB", "1GiB"). Bodies streamed to stdout or
+    /// a file are not limited.
+    pub max_body: Option<Spanned<RawSize>>,
+    /// The longest wait for the next piece of an answer (also between body chunks): default
+    /// "30s"; "none" for no limit.
+    pub read_timeout: Option<Spanned<RawDuration>>,
     /// HTTP version: "1.1", "2", or "auto" (negotiated with ALPN; the default).
     pub http_version: Option<Spanned<RawHttpVersion>>,
     /// Whether to follow redirects: false (the default), true (up to 10), or `{ max = N }`.
@@ -340,6 +348,15 @@ pub struct RawProtocol {
     pub name: Option<Spanned<String>>,
     /// "TLSv1.2", "TLSv1.3", or both (the default).
     pub versions: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// A size: a number of bytes, or text such as "64MiB".
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(untagged, expecting = "a size such as \"64MiB\", or a number of bytes")]
+#[schemars(rename = "Size")]
+pub enum RawSize {
+    Bytes(u64),
+    Text(String),
 }
 
 /// A duration: "250ms", "10s", "2m", "1h", "30d", or a number of seconds.

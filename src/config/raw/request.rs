@@ -37,8 +37,10 @@ pub struct RawRequest {
     pub form: Option<Spanned<IndexMap<String, Spanned<Scalar>>>>,
     /// A body streamed from a file, relative to the suite file.
     pub body_file: Option<Spanned<String>>,
-    /// Time limit for the whole request, replacing the endpoint's.
+    /// Time limit for the whole request, replacing the endpoint's; "none" for no limit.
     pub timeout: Option<Spanned<RawDuration>>,
+    /// The most of the body held in memory, replacing the endpoint's `max_body`.
+    pub max_body: Option<Spanned<super::RawSize>>,
     /// Retries.
     pub retry: Option<Spanned<RawRetry>>,
     /// Where the response body goes: "stdout" (the default), "none", or a file path relative to
@@ -71,13 +73,13 @@ impl JsonSchema for AnyValue {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Retry")]
 pub struct RawRetry {
-    /// Further attempts after the first.
-    pub count: u32,
+    /// Further attempts after the first (at most 1,000).
+    pub count: Spanned<u32>,
     /// Wait before the first retry; default 1s.
     pub interval: Option<Spanned<RawDuration>>,
-    /// Each wait is the previous one times this; default 1.0.
+    /// Each wait is the previous one times this (1.0 to 100); default 1.0.
     pub backoff_factor: Option<Spanned<f64>>,
-    /// The longest wait.
+    /// The longest wait, the first one included; at least `interval`.
     pub max_interval: Option<Spanned<RawDuration>>,
     /// Also retry when the response has one of these statuses.
     #[serde(default)]

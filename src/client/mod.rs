@@ -4,8 +4,11 @@
 //! follow redirects: the executor does, hop by hop, and a hop to another origin goes through
 //! the endpoint's `foreign` client, which carries nothing of the suite's.
 
+pub mod phases;
+
 use std::net::SocketAddr;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{HOST, HeaderMap, HeaderValue, USER_AGENT};
@@ -48,27 +51,30 @@ fn common(
     tls: Option<(&TlsClient, &rustls::ClientConfig)>,
 ) -> reqwest::ClientBuilder {
     let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-    let connect = endpoint.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
-    builder = match tls {
-        // reqwest times the TCP connection and the TLS handshake as one step: it gets both
-        // budgets.
-        Some((tls, config)) => builder
+    // The TCP connection and the TLS handshake are timed as two phases, each with its limit.
+    builder = builder.connector_layer(phases::Phases {
+        connect: endpoint.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+        handshake: tls
+            .and_then(|(t, _)| t.handshake_timeout)
+            .unwrap_or(DEFAULT_HANDSHAKE_TIMEOUT),
+        handshakes: tls.map(|(t, _)| Arc::clone(&t.handshakes)),
+    });
+    // A body whose next chunk does not come in time: the gap is bounded too.
+    if let Some(gap) = endpoint.read_timeout {
+        builder = builder.read_timeout(gap);
+    }
+    if let Some((_, config)) = tls {
+        builder = builder
             .tls_backend_preconfigured(config.clone())
-            .tls_info(true)
-            .connect_timeout(
-                connect.saturating_add(tls.handshake_timeout.unwrap_or(DEFAULT_HANDSHAKE_TIMEOUT)),
-            ),
-        None => builder.connect_timeout(connect),
-    };
+            .tls_info(true);
+    }
     builder = match (endpoint.http_version, tls.is_some()) {
         (HttpVersion::Http1, _) => builder.http1_only(),
         // Over TLS, ALPN offers only h2; in clear text there is nothing to negotiate with.
         (HttpVersion::Http2, false) => builder.http2_prior_knowledge(),
         _ => builder,
     };
-    if let Some(timeout) = endpoint.timeout {
-        builder = builder.timeout(timeout);
-    }
+    // The whole-request `timeout` is set on each request: a request may replace it.
     builder
 }
 
