@@ -11,6 +11,7 @@ mod fuzz;
 mod hostile;
 mod interop;
 mod layers;
+mod limits;
 mod outcomes;
 mod pki;
 mod redirects;

@@ -248,6 +248,13 @@ impl Attempt {
     }
 }
 
+/// The wait after `wait`: times `factor`, at most `cap`. Whatever the numbers, no overflow.
+fn next_wait(wait: Duration, factor: f64, cap: Duration) -> Duration {
+    Duration::try_from_secs_f64(wait.as_secs_f64() * factor)
+        .unwrap_or(cap)
+        .min(cap)
+}
+
 static NO_RETRY: Retry = Retry {
     count: 0,
     interval: Duration::ZERO,
@@ -312,9 +319,7 @@ async fn run_request(
                 attempt = unwritten(attempt.report, unwritable);
             } else {
                 tokio::time::sleep(wait).await;
-                let next = Duration::try_from_secs_f64(wait.as_secs_f64() * retry.backoff_factor)
-                    .unwrap_or(cap);
-                wait = next.min(cap);
+                wait = next_wait(wait, retry.backoff_factor, cap);
                 number = number.saturating_add(1);
                 continue;
             }
@@ -659,4 +664,19 @@ fn tls_report(
             .collect(),
     };
     (report, leaf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn waits_never_overflow(wait in any::<u64>(), nanos in 0u32..1_000_000_000, factor in any::<f64>(), cap in any::<u64>()) {
+            let cap = Duration::from_secs(cap);
+            let next = next_wait(Duration::new(wait, nanos), factor, cap);
+            prop_assert!(next <= cap);
+        }
+    }
 }
