@@ -235,6 +235,24 @@ fn a_body_cut_short_says_how_much_came() {
         let _ = stream.shutdown(std::net::Shutdown::Write);
         std::thread::sleep(Duration::from_millis(200));
     });
+    // Over TLS: the TCP connection ends without the TLS close_notify.
+    let unclosed = hostile(|stream| {
+        let mut tls = over_tls(stream);
+        read_head(&mut tls);
+        let _ = tls.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+        let _ = tls.write_all(&[b'x'; 41]);
+        let _ = tls.flush();
+        let _ = tls.sock.shutdown(std::net::Shutdown::Both);
+    });
+    ends_with(
+        "hostile-no-close-notify",
+        &tls_suite(unclosed, "http_version = \"1.1\"", ""),
+        unclosed,
+        "error: hostile: the body broke off: the connection closed without TLS close_notify after 41 of 1000 bytes
+  = help: the server or something between stopped sending: look at the server's logs
+",
+        Duration::from_secs(5),
+    );
     ends_with(
         "hostile-short",
         &suite(&format!("http://127.0.0.1:{short}"), ""),
