@@ -8,7 +8,7 @@ pub mod phases;
 
 use std::net::SocketAddr;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use http::header::{HOST, HeaderMap, HeaderValue, USER_AGENT};
@@ -16,7 +16,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use rustls::pki_types::ServerName;
 use url::Url;
 
-use crate::config::suite::{Endpoint, HttpVersion, OtherOrigins, Redirects};
+use crate::config::suite::{Endpoint, HttpVersion, Redirects};
 use crate::tls::TlsClient;
 
 /// How long opening a TCP connection may take when the suite does not say.
@@ -30,9 +30,48 @@ pub struct EndpointClient {
     /// Where requests go. With a DNS `server_name`, its host is that name (SNI and the verified
     /// name); the connection still goes to the endpoint URL's host, and Host names it.
     pub base: Url,
-    /// For redirects to another origin with `other_origins = "strip"`: the same trust, no
-    /// client certificate, no headers of the suite, no `server_name`.
-    pub foreign: Option<reqwest::Client>,
+    /// For redirects to another origin: the same trust, no client certificate, no headers of
+    /// the suite, no `server_name`. Built at the first such redirect.
+    pub foreign: Foreign,
+}
+
+/// A client built the first time it is needed: most runs never follow a redirect elsewhere,
+/// and building one for an `http://` endpoint reads the system's trust store.
+pub struct Foreign {
+    pending: Mutex<Option<reqwest::ClientBuilder>>,
+    built: OnceLock<Option<reqwest::Client>>,
+}
+
+impl std::fmt::Debug for Foreign {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Foreign")
+            .field("built", &self.built.get().is_some())
+            .finish()
+    }
+}
+
+impl Foreign {
+    fn new(builder: Option<reqwest::ClientBuilder>) -> Self {
+        Self {
+            pending: Mutex::new(builder),
+            built: OnceLock::new(),
+        }
+    }
+
+    /// The client, built now if it was not yet; `None` when the endpoint follows no redirects
+    /// (or it could not be built).
+    pub fn get(&self) -> Option<&reqwest::Client> {
+        self.built
+            .get_or_init(|| {
+                let builder = self
+                    .pending
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                builder.and_then(|b| b.build().ok())
+            })
+            .as_ref()
+    }
 }
 
 impl std::fmt::Debug for EndpointClient {
@@ -63,11 +102,17 @@ fn common(
     if let Some(gap) = endpoint.read_timeout {
         builder = builder.read_timeout(gap);
     }
-    if let Some((_, config)) = tls {
-        builder = builder
+    builder = match tls {
+        Some((_, config)) => builder
             .tls_backend_preconfigured(config.clone())
-            .tls_info(true);
-    }
+            .tls_info(true),
+        // An `http://` endpoint's own client never speaks TLS (a hop to https:// is another
+        // origin): it gets a configuration that trusts nothing, so no trust store is read.
+        None => match crate::tls::no_tls_config() {
+            Some(config) => builder.tls_backend_preconfigured(config),
+            None => builder,
+        },
+    };
     builder = match (endpoint.http_version, tls.is_some()) {
         (HttpVersion::Http1, _) => builder.http1_only(),
         // Over TLS, ALPN offers only h2; in clear text there is nothing to negotiate with.
@@ -142,26 +187,41 @@ pub fn build(endpoint: &Endpoint, tls: Option<&TlsClient>) -> Result<EndpointCli
         .default_headers(headers)
         .build()
         .map_err(|e| fail(e.to_string()))?;
-    let foreign = match endpoint.redirects {
-        Redirects::Follow {
-            other_origins: OtherOrigins::Strip,
-            ..
-        } => {
+    let foreign = Foreign::new(match endpoint.redirects {
+        Redirects::Follow { .. } => {
             let mut headers = HeaderMap::new();
             headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
-            let client = common(endpoint, tls.map(|t| (t, t.foreign_config.as_ref())))
-                .default_headers(headers)
-                .build()
-                .map_err(|e| fail(e.to_string()))?;
-            Some(client)
+            let builder = foreign_builder(endpoint, tls).default_headers(headers);
+            Some(builder)
         }
-        _ => None,
-    };
+        Redirects::None => None,
+    });
     Ok(EndpointClient {
         http,
         base,
         foreign,
     })
+}
+
+/// The client for other origins: the endpoint's trust without its identity; for an `http://`
+/// endpoint, the system's trust (a redirect may lead to https://).
+fn foreign_builder(endpoint: &Endpoint, tls: Option<&TlsClient>) -> reqwest::ClientBuilder {
+    match tls {
+        Some(tls) => common(endpoint, Some((tls, tls.foreign_config.as_ref()))),
+        None => {
+            let mut builder =
+                reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+            builder = builder.connector_layer(phases::Phases {
+                connect: endpoint.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+                handshake: DEFAULT_HANDSHAKE_TIMEOUT,
+                handshakes: None,
+            });
+            if let Some(gap) = endpoint.read_timeout {
+                builder = builder.read_timeout(gap);
+            }
+            builder.tls_info(true)
+        }
+    }
 }
 
 /// Resolves `server_name` to the addresses of the URL's real host, so the connection goes where

@@ -5,3 +5,4 @@ pub mod check;
 pub mod demo;
 pub mod run;
 pub mod serve;
+mod workers;

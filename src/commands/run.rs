@@ -9,8 +9,9 @@ use std::time::Instant;
 
 use tracing::{error, info};
 
+use super::workers::{self, Ready};
 use crate::cli::RunArgs;
-use crate::client::{self, EndpointClient};
+use crate::client;
 use crate::config::suite::Output;
 use crate::config::{self, CommandLineVars};
 use crate::diagnostic::{Diagnostic, nearest, quoted_list};
@@ -18,20 +19,13 @@ use crate::error::{
     EXIT_EXPECTATION_FAILED, EXIT_OK, EXIT_REQUEST_FAILED, EXIT_SIGINT, EXIT_SIGTERM,
     EXIT_UNWRITABLE, Error,
 };
-use crate::exec::{self, Settings, Verdict};
+use crate::exec::{Settings, Verdict};
 use crate::load::{self, Loaded};
 use crate::report::destinations::{self, OutputUse, ReadyReport};
 use crate::report::present::Presenter;
 use crate::report::results::{Planned, PlannedRequest, Summary};
 use crate::report::sequence::{Sequencer, Shared};
-use crate::report::sink::FileSink;
 use crate::report::{files, logging, progress};
-
-/// A suite ready to run: loaded, with its endpoints' clients.
-struct Ready {
-    loaded: Loaded,
-    clients: Vec<EndpointClient>,
-}
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +77,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         .map(|r| planned(&r.loaded, &settings))
         .collect();
     let total = plan.iter().map(|p| p.requests.len()).sum();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // The main thread waits for the files' ends and for signals; the files run on workers.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(Error::Runtime)?;
@@ -92,15 +87,17 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
     let started = Instant::now();
     progress::start(total);
     let jobs = args.jobs.clamp(1, ready.len().max(1));
+    let (ended, mut ends) = tokio::sync::mpsc::unbounded_channel();
+    let workers = workers::start(ready, settings, jobs, &sequencer, &stop, ended)?;
     let ending = runtime.block_on(async {
         tokio::select! {
-            () = run_all(ready, settings, jobs, &sequencer, &stop) => Ending::Completed,
+            () = in_order(&mut ends, &sequencer) => Ending::Completed,
             ending = interrupted() => ending,
         }
     });
-    // Requests still in flight are abandoned with the runtime.
+    // Requests still in flight are abandoned: no request is sent any more, and the events of
+    // the files still running are not shown.
     stop.store(true, Ordering::Relaxed);
-    runtime.shutdown_background();
     let presenter = {
         let mut sequencer = Sequencer::lock(&sequencer);
         if ending != Ending::Completed {
@@ -108,6 +105,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         }
         sequencer.take_presenter()
     };
+    if ending == Ending::Completed {
+        workers.join();
+    }
     progress::finish();
     let summary = Summary::of(&presenter.results, started.elapsed());
     info!(
@@ -253,55 +253,18 @@ fn check_only(only: &[String], loaded: &[Loaded]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Aborts the suites' tasks that are still running when the run is abandoned.
-struct Tasks(Vec<tokio::task::JoinHandle<()>>);
-
-impl Drop for Tasks {
-    fn drop(&mut self) {
-        for task in &self.0 {
-            task.abort();
-        }
-    }
-}
-
-/// Runs the files, at most `jobs` at a time; the sequencer shows their events in input order.
-async fn run_all(
-    ready: Vec<Ready>,
-    settings: Settings,
-    jobs: usize,
+/// Tells the sequencer that files ended, in input order, as their workers report them.
+async fn in_order(
+    ends: &mut tokio::sync::mpsc::UnboundedReceiver<(usize, Option<String>)>,
     sequencer: &Shared,
-    stop: &Arc<AtomicBool>,
 ) {
-    let settings = Arc::new(settings);
-    let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
-    let mut tasks = Tasks(Vec::new());
-    for (index, suite) in ready.into_iter().enumerate() {
-        let (settings, stop, permits) = (
-            Arc::clone(&settings),
-            Arc::clone(stop),
-            Arc::clone(&permits),
-        );
-        let mut sink = FileSink::new(index, Arc::clone(sequencer));
-        tasks.0.push(tokio::spawn(async move {
-            let _permit = permits.acquire().await;
-            exec::run_suite(&suite.loaded, &suite.clients, &settings, &mut sink, &stop).await;
-        }));
-    }
-    for (index, task) in tasks.0.iter_mut().enumerate() {
-        let ended = task.await;
-        let panic = ended.err().map(|error| panic_message(error, index));
-        Sequencer::lock(sequencer).end(index, panic.as_deref());
-    }
-}
-
-/// What a task's panic said.
-fn panic_message(error: tokio::task::JoinError, index: usize) -> String {
-    match error.try_into_panic() {
-        Ok(payload) => payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic without a message".to_owned()),
-        Err(_) => format!("the task of file {} was cancelled", index + 1),
+    let mut ended: std::collections::BTreeMap<usize, Option<String>> = Default::default();
+    let mut next = 0;
+    while let Some((file, panic)) = ends.recv().await {
+        ended.insert(file, panic);
+        while let Some(panic) = ended.remove(&next) {
+            Sequencer::lock(sequencer).end(next, panic.as_deref());
+            next += 1;
+        }
     }
 }

@@ -486,7 +486,8 @@ async fn attempt(
         .map(|tls| tls.handshakes.last());
     let leaf = handshake
         .as_ref()
-        .map(|handshake| tls_report(handshake, &response));
+        .zip(target.tls)
+        .map(|(handshake, tls)| tls_report(handshake, &tls.handshakes.chain(handshake), &response));
     let (tls_report, leaf) = leaf.map_or((None, None), |(r, l)| (Some(r), l));
     report.tls = tls_report;
     let answer = Event::Answer {
@@ -617,6 +618,7 @@ fn millis(elapsed: Duration) -> u64 {
 /// The TLS session a response came over, and the server's leaf certificate.
 fn tls_report(
     handshake: &Handshake,
+    chain: &[CertInfo],
     response: &reqwest::Response,
 ) -> (TlsReport, Option<CertInfo>) {
     let info = response.extensions().get::<reqwest::tls::TlsInfo>();
@@ -630,17 +632,13 @@ fn tls_report(
         }
         .to_owned()
     });
-    let chain: Vec<CertInfo> = if handshake.presented.is_empty() {
+    let chain: Vec<CertInfo> = if chain.is_empty() {
         info.and_then(reqwest::tls::TlsInfo::peer_certificate)
             .and_then(|der| CertInfo::from_der(der).ok())
             .into_iter()
             .collect()
     } else {
-        handshake
-            .presented
-            .iter()
-            .filter_map(|der| CertInfo::from_der(der).ok())
-            .collect()
+        chain.to_vec()
     };
     let leaf = chain.first().cloned();
     let report = TlsReport {

@@ -100,10 +100,15 @@ pub async fn follow(
             ));
         }
         let same_origin = next.origin() == endpoint.url.origin();
+        let own = &hop.target.client.http;
+        let foreign = || hop.target.client.foreign.get().unwrap_or(own);
+        // Another scheme needs the other client even when everything is kept: the endpoint's
+        // own client speaks only its scheme.
+        let scheme_changes = next.scheme() != endpoint.url.scheme();
         let (http, suite_headers, mut sent) = match (same_origin, other_origins) {
-            (true, _) | (false, OtherOrigins::DangerKeep) => {
-                (&hop.target.client.http, true, next.clone())
-            }
+            (true, _) => (own, true, next.clone()),
+            (false, OtherOrigins::DangerKeep) if scheme_changes => (foreign(), true, next.clone()),
+            (false, OtherOrigins::DangerKeep) => (own, true, next.clone()),
             (false, OtherOrigins::Refuse) => {
                 return Err(HopError::Broken(
                     crate::diagnostic::message_lines(
@@ -118,15 +123,7 @@ pub async fn follow(
                     false,
                 ));
             }
-            (false, OtherOrigins::Strip) => (
-                hop.target
-                    .client
-                    .foreign
-                    .as_ref()
-                    .unwrap_or(&hop.target.client.http),
-                false,
-                next.clone(),
-            ),
+            (false, OtherOrigins::Strip) => (foreign(), false, next.clone()),
         };
         // To the endpoint's own origin, the name sent stays `server_name`'s, as on the first hop.
         if same_origin && hop.target.client.base.host_str() != endpoint.url.host_str() {

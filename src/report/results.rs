@@ -66,10 +66,15 @@ impl FileResult {
 
     /// The planned requests that did not finish, in order.
     pub fn unfinished(&self) -> impl Iterator<Item = &PlannedRequest> {
+        let finished: std::collections::HashSet<&str> = self
+            .finished
+            .iter()
+            .map(|f| f.report.name.as_str())
+            .collect();
         self.plan
             .requests
             .iter()
-            .filter(|p| !self.finished.iter().any(|f| f.report.name == p.name))
+            .filter(move |p| !finished.contains(p.name.as_str()))
     }
 }
 

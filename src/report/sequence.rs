@@ -20,6 +20,8 @@ pub struct Sequencer {
     ended: Vec<bool>,
     /// Set when results can no longer be written: no further request is sent.
     stop: Arc<AtomicBool>,
+    /// The run is over (interrupted): what still comes is dropped.
+    over: bool,
 }
 
 /// The sequencer as the suites' tasks share it.
@@ -34,6 +36,7 @@ impl Sequencer {
             waiting: (0..files).map(|_| Vec::new()).collect(),
             ended: vec![false; files],
             stop,
+            over: false,
         }))
     }
 
@@ -44,6 +47,9 @@ impl Sequencer {
 
     /// An event of file `file`: shown now when it is that file's turn, else kept for it.
     pub fn emit(&mut self, file: usize, event: Event) -> Result<(), Unwritable> {
+        if self.over {
+            return Err(Unwritable("the run is over".to_owned()));
+        }
         if matches!(event, Event::RequestFinished(_)) {
             progress::tick();
         }
@@ -105,6 +111,7 @@ impl Sequencer {
 
     /// The presenter with the run's results, once the run is over.
     pub fn take_presenter(&mut self) -> Presenter {
+        self.over = true;
         std::mem::replace(
             &mut self.presenter,
             Presenter::new(crate::exec::OutputMode::None, Vec::new()),

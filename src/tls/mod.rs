@@ -137,11 +137,42 @@ pub fn build_suite(suite: &Suite) -> Result<Vec<Option<TlsClient>>, TlsError> {
     }
 }
 
+/// A TLS configuration for a client that never speaks TLS (an `http://` endpoint's): it trusts
+/// nothing, and building it reads no trust store. `None` only if the provider refused its own
+/// default versions.
+pub fn no_tls_config() -> Option<ClientConfig> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier = Arc::new(verify::TrustsNothing(Arc::clone(&provider)));
+    let builder =
+        ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions();
+    Some(
+        builder
+            .ok()?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth(),
+    )
+}
+
 /// Builds one endpoint's TLS.
 pub fn build(socket: &SecureSocket, http: HttpVersion) -> Result<TlsClient, Vec<MaterialError>> {
     let provider = Arc::new(provider(socket));
-    // Both are read before either is judged, so every problem is reported at once.
-    let trust = load_trust(socket);
+    // Both are read before either is judged, so every problem is reported at once. With
+    // `enable = false` nothing is verified: no trust is read.
+    let trust = if socket.danger_accept_invalid_certs {
+        Ok((
+            Trusted::default(),
+            TrustSummary {
+                source: "nothing: enable = false, the server's certificate is not verified"
+                    .to_owned(),
+                count: 0,
+                listed: Vec::new(),
+                warnings: Vec::new(),
+            },
+        ))
+    } else {
+        load_trust(socket)
+    };
     let identity = socket
         .identity
         .as_ref()

@@ -11,6 +11,8 @@ use rustls::client::ResolvesClientCert;
 use rustls::pki_types::CertificateDer;
 use rustls::sign::CertifiedKey;
 
+use super::inspect::CertInfo;
+
 /// The last handshake of one endpoint. Requests of a suite run one after another, so "last" is
 /// the one of the request at hand (or of the connection it reuses).
 #[derive(Debug, Default)]
@@ -19,13 +21,16 @@ pub struct Handshakes {
     /// When the last handshake began (the ClientHello was being built): the TCP connection was
     /// open by then. Tells the connect phase from the handshake phase.
     began: Mutex<Option<Instant>>,
+    /// The chain of a handshake, read once: (its number, what its certificates say).
+    read: Mutex<Option<(u64, Arc<[CertInfo]>)>>,
 }
 
 /// One handshake, as far as it went.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Handshake {
-    /// The server's certificates, leaf first, as presented.
-    pub presented: Vec<CertificateDer<'static>>,
+    /// The server's certificates, leaf first, as presented (shared: a request's copy of the
+    /// record costs nothing).
+    pub presented: Arc<[CertificateDer<'static>]>,
     /// The server sent a CertificateRequest.
     pub client_cert_requested: bool,
     /// A client certificate was sent in answer.
@@ -33,6 +38,18 @@ pub struct Handshake {
     /// How many handshakes presented a certificate so far: tells a new handshake from an old.
     pub number: u64,
     request_since_presented: bool,
+}
+
+impl Default for Handshake {
+    fn default() -> Self {
+        Self {
+            presented: Arc::from(Vec::new()),
+            client_cert_requested: false,
+            client_cert_sent: false,
+            number: 0,
+            request_since_presented: false,
+        }
+    }
 }
 
 impl Handshakes {
@@ -78,6 +95,24 @@ impl Handshakes {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .filter(|at| *at >= since)
+    }
+
+    /// What the certificates `handshake` presented say, read once per handshake: requests on
+    /// a reused connection share the reading.
+    pub fn chain(&self, handshake: &Handshake) -> Arc<[CertInfo]> {
+        let mut read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((number, chain)) = read.as_ref()
+            && *number == handshake.number
+        {
+            return Arc::clone(chain);
+        }
+        let chain: Arc<[CertInfo]> = handshake
+            .presented
+            .iter()
+            .filter_map(|der| CertInfo::from_der(der).ok())
+            .collect();
+        *read = Some((handshake.number, Arc::clone(&chain)));
+        chain
     }
 
     pub fn last(&self) -> Handshake {
