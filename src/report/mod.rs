@@ -12,3 +12,4 @@ pub mod progress;
 pub mod results;
 pub mod sequence;
 pub mod sink;
+mod waiting;

@@ -1,12 +1,13 @@
 //! Keeps a run's output in input order while files run in parallel: the first unfinished file
-//! is shown live, the events of the files after it wait in memory until their turn. With one
-//! job every file is shown live. One path for every mode.
+//! is shown live, the events of the files after it wait until their turn (their payloads on
+//! disk past a small bound). With one job every file is shown live. One path for every mode.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::present::Presenter;
 use super::progress;
+use super::waiting::Waiting;
 use crate::exec::{Event, Unwritable};
 
 /// The presenter and the events that wait for it.
@@ -16,7 +17,7 @@ pub struct Sequencer {
     /// The file shown live.
     head: usize,
     /// Per file, events that wait for the file's turn.
-    waiting: Vec<Vec<Event>>,
+    waiting: Vec<Waiting>,
     ended: Vec<bool>,
     /// Set when results can no longer be written: no further request is sent.
     stop: Arc<AtomicBool>,
@@ -33,7 +34,7 @@ impl Sequencer {
         Arc::new(Mutex::new(Self {
             presenter,
             head: 0,
-            waiting: (0..files).map(|_| Vec::new()).collect(),
+            waiting: (0..files).map(|_| Waiting::default()).collect(),
             ended: vec![false; files],
             stop,
             over: false,
@@ -81,11 +82,7 @@ impl Sequencer {
     /// one's last finished request; what was in flight is dropped.
     pub fn interrupt(&mut self) {
         for file in self.head..self.waiting.len() {
-            let waiting = self.waiting.get(file).map_or(&[][..], Vec::as_slice);
-            let last = waiting
-                .iter()
-                .rposition(|e| matches!(e, Event::RequestFinished(_)))
-                .map_or(0, |at| at + 1);
+            let last = self.waiting.get(file).map_or(0, Waiting::finished_prefix);
             self.replay(file, last);
         }
     }
@@ -95,8 +92,9 @@ impl Sequencer {
         let Some(waiting) = self.waiting.get_mut(file) else {
             return;
         };
-        let events: Vec<Event> = waiting.drain(..).take(count).collect();
-        for event in events {
+        // One event at a time: chunks come back from disk as they are shown.
+        let mut waiting = std::mem::take(waiting);
+        for event in waiting.drain(count) {
             let _ = self.show(file, event);
         }
     }

@@ -10,6 +10,9 @@ use super::sequence::{Sequencer, Shared};
 use crate::exec::{Destination, Event, Finished, Listener, Unwritable, Verdict};
 use crate::words::io_reason;
 
+/// Bytes gathered before a write to an `output` file: few large writes, not many small ones.
+const WRITE_BUFFER: usize = 256 << 10;
+
 /// An `output` file being written.
 #[derive(Debug)]
 struct OutputFile {
@@ -46,7 +49,7 @@ impl FileSink {
             temporary_name(path)
         };
         let writer = File::create(&temporary)
-            .map(BufWriter::new)
+            .map(|file| BufWriter::with_capacity(WRITE_BUFFER, file))
             .map_err(|e| cannot_write(shown, &e))?;
         self.output = Some(OutputFile {
             temporary,
