@@ -21,6 +21,8 @@ pub struct Source {
     pub path: PathBuf,
     pub text: String,
     line_starts: OnceLock<Vec<usize>>,
+    /// How often the text was scanned for its lines: once at most, whatever is named in it.
+    scans: std::sync::atomic::AtomicUsize,
 }
 
 /// A byte range in a [`Source`].
@@ -32,7 +34,14 @@ impl Source {
             path,
             text,
             line_starts: OnceLock::new(),
+            scans: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// How often the text was scanned for where its lines start (a request's expectations name
+    /// places in it on every run: the cost must not grow with the file).
+    pub fn scans(&self) -> usize {
+        self.scans.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// `path:line:col` of a span's start.
@@ -47,6 +56,8 @@ impl Source {
         let text = &self.text;
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let starts = self.line_starts.get_or_init(|| {
+            self.scans
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             std::iter::once(0)
                 .chain(text.match_indices('\n').map(|(at, _)| at + 1))
                 .collect()
@@ -573,5 +584,16 @@ mod tests {
             .take(cut.width)
             .collect();
         assert_eq!(shown, "a\\u{0}b");
+    }
+
+    #[test]
+    fn naming_places_scans_the_text_once() {
+        let text = "a = 1\n".repeat(10_000);
+        let source = Source::new("s.toml".into(), text);
+        for offset in (0..60_000).step_by(600) {
+            let _ = source.location(&(offset..offset + 1));
+        }
+        assert_eq!(source.location(&(59_994..59_995)), "s.toml:10000:1");
+        assert_eq!(source.scans(), 1);
     }
 }

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# runner against curl (and Hurl or xh when installed) on the work runner exists for: mutual TLS
+# (the demo PKI: an RSA 2048 client, an ECDSA server) to nginx on loopback, release build.
+# Each row runs the two commands in turn, A B A B ..., and prints the medians and the median of
+# the ratios pair by pair, so a drifting machine does not skew them. It prints numbers and
+# asserts nothing: these machines are shared and noisy.
+#
+#   bench/compare.sh [ROUNDS]        (needs nginx and curl; python3 for the timing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+cargo build --release --quiet
+bin=$PWD/target/release/runner
+certs=$PWD/configs/certs
+work=$(mktemp -d)
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+mkdir -p "$work/tmp"
+truncate -s 1G "$work/big.bin"
+cat > "$work/nginx.conf" <<CONF
+master_process off; daemon on; pid $work/nginx.pid; error_log $work/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off; keepalive_requests 1000000;
+  client_body_temp_path $work/tmp/b; proxy_temp_path $work/tmp/p; fastcgi_temp_path $work/tmp/f;
+  scgi_temp_path $work/tmp/s; uwsgi_temp_path $work/tmp/u;
+  server {
+    listen 127.0.0.1:$port ssl;
+    ssl_certificate $certs/server.crt; ssl_certificate_key $certs/server.key;
+    ssl_client_certificate $certs/ca.crt; ssl_verify_client on;
+    location = / { default_type application/json; return 200 '{"ok":true}\n'; }
+    location = /big { default_type application/octet-stream; alias $work/big.bin; }
+  }
+}
+CONF
+"$nginx" -p "$work" -c "$work/nginx.conf"
+trap 'kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+
+url=https://localhost:$port
+curl_tls=(--cacert "$certs/ca.crt" --cert "$certs/client.crt" --key "$certs/client.key")
+endpoint=$(printf '[endpoints.api]\nurl = "%s"\nsecure_socket = { cert = "%s", key = { cert_file = "%s", key_file = "%s" } }\n' \
+  "$url" "$certs/ca.crt" "$certs/client.crt" "$certs/client.key")
+suite() { # FILE REQUESTS PATH [OUTPUT]
+  { echo "$endpoint"; for i in $(seq "$2"); do printf '\n[[requests]]\nname = "r%s"\npath = "%s"\noutput = "%s"\n' "$i" "$3" "${4:-none}"; done; } > "$1"
+}
+curl_config() { # FILE REQUESTS
+  for _ in $(seq "$2"); do printf 'url = "%s/"\noutput = "/dev/null"\n' "$url"; done > "$1"
+}
+suite "$work/one.toml" 1 /
+suite "$work/seq1000.toml" 1000 /
+suite "$work/seq10000.toml" 10000 /
+curl_config "$work/curl1000.cfg" 1000
+curl_config "$work/curl10000.cfg" 10000
+for j in $(seq 8); do suite "$work/jobs$j.toml" 1000 /; done
+suite "$work/big-null.toml" 1 /big
+suite "$work/big-file.toml" 1 /big "$work/runner.bin"
+
+# A B A B ...: medians of wall time and peak memory, and the median ratio A/B.
+pair() { # LABEL 'COMMAND A' 'COMMAND B'
+  python3 - "$rounds" "$@" <<'PY'
+import statistics, subprocess, sys, time
+rounds, label, a, b = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+def once(cmd):
+    t = time.perf_counter()
+    out = subprocess.run(["/usr/bin/time", "-f", "%M", "sh", "-c", cmd], capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    return wall, int(out.stderr.strip().splitlines()[-1]) / 1024
+once(a); once(b)
+runs = [(once(a), once(b)) for _ in range(rounds)]
+med = statistics.median
+wa, wb = med(r[0][0] for r in runs), med(r[1][0] for r in runs)
+ma, mb = med(r[0][1] for r in runs), med(r[1][1] for r in runs)
+ratio = med(r[0][0] / r[1][0] for r in runs)
+print(f"| {label} | {wa:.3f} s, {ma:.1f} MiB | {wb:.3f} s, {mb:.1f} MiB | {ratio:.2f}x |")
+PY
+}
+printf '| work | runner | curl | runner / curl |\n|---|---|---|---|\n'
+pair "one request, cold" "$bin run $work/one.toml -q" "curl -s -o /dev/null ${curl_tls[*]} $url/"
+pair "1,000 sequential requests" "$bin run $work/seq1000.toml -q" "curl -s ${curl_tls[*]} -K $work/curl1000.cfg"
+pair "10,000 sequential requests" "$bin run $work/seq10000.toml -q" "curl -s ${curl_tls[*]} -K $work/curl10000.cfg"
+pair "1 GiB to /dev/null" "$bin run $work/big-null.toml -q > /dev/null" "curl -s -o /dev/null ${curl_tls[*]} $url/big"
+pair "1 GiB to a file" "$bin run $work/big-file.toml -q" "curl -s -o $work/curl.bin ${curl_tls[*]} $url/big"
+start=$(date +%s.%N)
+"$bin" run "$work"/jobs?.toml --jobs 8 -q
+end=$(date +%s.%N)
+python3 -c "print(f'| --jobs 8, 8 files x 1,000 | {8000/($end-$start):.0f} requests/s | | |')"
+for tool in hurl xh; do
+  command -v "$tool" >/dev/null && echo "($tool is installed: compare it the same way, for example with pair)"
+done
