@@ -396,20 +396,16 @@ impl Scope {
                     let part = self.lookup(origin, value, used, &at, &CaptureNames::default())?;
                     template.append(&part);
                     if template.len() > MAX_VALUE {
-                        return Err(origin
-                            .error(
-                                value,
-                                &at,
-                                format!(
-                                    "variable `{name}` grows past {} here",
-                                    crate::size::show(MAX_VALUE as u64)
-                                ),
-                            )
-                            .help(format!(
-                                "the chain that grew is {} -> {used}; a value may be at most {}",
-                                resolving.join(" -> "),
-                                crate::size::show(MAX_VALUE as u64)
-                            )));
+                        return Err(too_long(
+                            origin,
+                            value,
+                            &at,
+                            &format!("variable `{name}`"),
+                            &format!(
+                                "the chain that grew is {} -> {used}",
+                                resolving.join(" -> ")
+                            ),
+                        ));
                     }
                 }
             }
@@ -478,19 +474,13 @@ impl Scope {
                 Segment::Ref { name, at } => {
                     template.append(&self.lookup(origin, value, name, &at, captures)?);
                     if template.len() > MAX_VALUE {
-                        return Err(origin
-                            .error(
-                                value,
-                                &at,
-                                format!(
-                                    "this value grows past {} here",
-                                    crate::size::show(MAX_VALUE as u64)
-                                ),
-                            )
-                            .help(format!(
-                                "`{name}` makes it too long; a value may be at most {}",
-                                crate::size::show(MAX_VALUE as u64)
-                            )));
+                        return Err(too_long(
+                            origin,
+                            value,
+                            &at,
+                            "this value",
+                            &format!("`{name}` makes it too long"),
+                        ));
                     }
                 }
             }
@@ -576,6 +566,14 @@ impl Scope {
             .error(value, at, format!("unknown variable `{name}`"))
             .help(help))
     }
+}
+
+/// `what` grew past [`MAX_VALUE`] at `at`; `why` says what made it grow.
+fn too_long(origin: Origin<'_>, value: &str, at: &Span, what: &str, why: &str) -> Diagnostic {
+    let max = crate::size::show(MAX_VALUE as u64);
+    origin
+        .error(value, at, format!("{what} grows past {max} here"))
+        .help(format!("{why}; a value may be at most {max}"))
 }
 
 fn unclosed(origin: Origin<'_>, value: &str, at: &Span) -> Diagnostic {

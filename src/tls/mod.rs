@@ -142,7 +142,16 @@ pub fn build_suite(suite: &Suite) -> Result<Vec<Option<TlsClient>>, TlsError> {
 /// default versions.
 pub fn no_tls_config() -> Option<ClientConfig> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let verifier = Arc::new(verify::TrustsNothing(Arc::clone(&provider)));
+    // Nothing pinned and no trust anchors: every certificate is refused.
+    let verifier = Arc::new(verify::ServerVerifier {
+        danger_accept_any: false,
+        webpki: None,
+        pinned: Vec::new(),
+        check_name: true,
+        expected_name: None,
+        provider: Arc::clone(&provider),
+        handshakes: Arc::default(),
+    });
     let builder =
         ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions();
     Some(
