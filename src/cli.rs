@@ -91,6 +91,10 @@ pub struct RunArgs {
     /// order, and the output stays in input order.
     #[arg(long, short = 'j', default_value_t = 1, value_name = "N", value_parser = parse_jobs)]
     pub jobs: usize,
+    /// Send requests for HOST:PORT to ADDR:PORT instead, as curl's --connect-to: TLS names, SNI,
+    /// Host and the URLs shown stay HOST:PORT. Repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR:PORT", value_parser = crate::config::suite::ConnectRule::parse)]
+    pub connect_to: Vec<crate::config::suite::ConnectRule>,
     /// Write a report: junit=PATH (JUnit XML) or json=PATH (the whole run). Repeatable.
     #[arg(long, value_name = "KIND=PATH", value_parser = crate::report::files::ReportFile::parse)]
     pub report: Vec<crate::report::files::ReportFile>,

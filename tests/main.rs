@@ -7,6 +7,7 @@
 )]
 
 mod check;
+mod connect_to;
 mod fuzz;
 mod hostile;
 mod interop;

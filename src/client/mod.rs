@@ -16,6 +16,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use rustls::pki_types::ServerName;
 use url::Url;
 
+pub use crate::config::suite::{ConnectRule, ConnectTo};
 use crate::config::suite::{Endpoint, HttpVersion, Redirects};
 use crate::tls::TlsClient;
 
@@ -140,8 +141,13 @@ impl std::fmt::Display for ClientError {
     }
 }
 
-/// Builds the client of one endpoint.
-pub fn build(endpoint: &Endpoint, tls: Option<&TlsClient>) -> Result<EndpointClient, ClientError> {
+/// Builds the client of one endpoint; `connect_to` (from `--connect-to`) wins over the
+/// endpoint's own.
+pub fn build(
+    endpoint: &Endpoint,
+    tls: Option<&TlsClient>,
+    connect_to: Option<&ConnectTo>,
+) -> Result<EndpointClient, ClientError> {
     let fail = |reason: String| ClientError {
         endpoint: endpoint.name.clone(),
         reason,
@@ -160,28 +166,43 @@ pub fn build(endpoint: &Endpoint, tls: Option<&TlsClient>) -> Result<EndpointCli
 
     let mut builder = common(endpoint, tls.map(|t| (t, t.config.as_ref())));
     let mut base = endpoint.url.clone();
-    if let Some(tls) = tls
-        && let Some(ServerName::DnsName(name)) = &tls.server_name
-    {
-        let real_host = endpoint.url.host_str().unwrap_or_default().to_owned();
-        let port = endpoint.url.port_or_known_default().unwrap_or(443);
-        if !name.as_ref().eq_ignore_ascii_case(&real_host) {
-            let host_header = match endpoint.url.port() {
-                Some(port) => format!("{real_host}:{port}"),
-                None => real_host.clone(),
-            };
-            headers.insert(
-                HOST,
-                HeaderValue::from_str(&host_header).map_err(|e| fail(e.to_string()))?,
-            );
-            base.set_host(Some(name.as_ref()))
-                .map_err(|e| fail(e.to_string()))?;
-            builder = builder.dns_resolver(ServerNameResolver {
-                server_name: name.as_ref().to_owned(),
-                real_host,
-                port,
-            });
+    let real_host = endpoint.url.host_str().unwrap_or_default().to_owned();
+    let real_port = endpoint.url.port_or_known_default().unwrap_or(443);
+    // The name TLS speaks to: `server_name`, else the URL's host.
+    let name = match tls.and_then(|t| t.server_name.as_ref()) {
+        Some(ServerName::DnsName(name)) if !name.as_ref().eq_ignore_ascii_case(&real_host) => {
+            Some(name.as_ref().to_owned())
         }
+        _ => None,
+    };
+    let connect_to = connect_to.or(endpoint.connect_to.as_ref());
+    if name.is_some() || connect_to.is_some() {
+        // The URL sent names the TLS name and the port connected to; Host stays the URL's,
+        // and the resolver sends the name where the connection must go.
+        let host_header = match endpoint.url.port() {
+            Some(port) => format!("{real_host}:{port}"),
+            None => real_host.clone(),
+        };
+        headers.insert(
+            HOST,
+            HeaderValue::from_str(&host_header).map_err(|e| fail(e.to_string()))?,
+        );
+        if let Some(name) = &name {
+            base.set_host(Some(name)).map_err(|e| fail(e.to_string()))?;
+        }
+        let (target_host, target_port) = match connect_to {
+            Some(to) => (to.host.clone(), to.port),
+            None => (real_host.clone(), real_port),
+        };
+        if target_port != real_port {
+            base.set_port(Some(target_port))
+                .map_err(|()| fail("the URL cannot take a port".to_owned()))?;
+        }
+        builder = builder.dns_resolver(Redirected {
+            name: base.host_str().unwrap_or_default().to_owned(),
+            target_host,
+            port: target_port,
+        });
     }
     let http = builder
         .default_headers(headers)
@@ -224,19 +245,20 @@ fn foreign_builder(endpoint: &Endpoint, tls: Option<&TlsClient>) -> reqwest::Cli
     }
 }
 
-/// Resolves `server_name` to the addresses of the URL's real host, so the connection goes where
-/// the URL says while TLS speaks to `server_name`.
+/// Resolves the name a request is sent to (`server_name`, or the URL's host) to where the
+/// connection must go (`connect_to`, or the URL's real host), so TLS speaks to the name while
+/// the TCP connection goes elsewhere.
 #[derive(Debug)]
-struct ServerNameResolver {
-    server_name: String,
-    real_host: String,
+struct Redirected {
+    name: String,
+    target_host: String,
     port: u16,
 }
 
-impl Resolve for ServerNameResolver {
+impl Resolve for Redirected {
     fn resolve(&self, name: Name) -> Resolving {
-        let host = if name.as_str().eq_ignore_ascii_case(&self.server_name) {
-            self.real_host.clone()
+        let host = if name.as_str().eq_ignore_ascii_case(&self.name) {
+            self.target_host.clone()
         } else {
             name.as_str().to_owned()
         };
@@ -251,13 +273,22 @@ impl Resolve for ServerNameResolver {
 }
 
 /// The clients of a suite's endpoints, in endpoint order.
+/// `overrides` are `--connect-to` rules: the first that matches an endpoint's host and port.
 pub fn build_all(
     endpoints: &[Endpoint],
     tls: &[Option<TlsClient>],
+    overrides: &[ConnectRule],
 ) -> Result<Vec<EndpointClient>, ClientError> {
     endpoints
         .iter()
         .zip(tls)
-        .map(|(endpoint, tls)| build(endpoint, tls.as_ref()))
+        .map(|(endpoint, tls)| {
+            let host = endpoint.url.host_str().unwrap_or_default();
+            let port = endpoint.url.port_or_known_default().unwrap_or_default();
+            let rule = overrides
+                .iter()
+                .find(|r| r.host.eq_ignore_ascii_case(host) && r.port == port);
+            build(endpoint, tls.as_ref(), rule.map(|r| &r.to))
+        })
         .collect()
 }

@@ -67,7 +67,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
     let ready = loaded
         .into_iter()
         .map(|loaded| {
-            let clients = client::build_all(&loaded.suite.endpoints, &loaded.tls)?;
+            let clients =
+                client::build_all(&loaded.suite.endpoints, &loaded.tls, &args.connect_to)?;
             Ok(Ready { loaded, clients })
         })
         .collect::<Result<Vec<_>, _>>()

@@ -12,8 +12,8 @@ use super::raw::{
 };
 use super::spanned::Spanned;
 use super::suite::{
-    Endpoint, Header, HttpVersion, Identity, OtherOrigins, Redirects, SecureSocket, TlsVersion,
-    Trust,
+    ConnectTo, Endpoint, Header, HttpVersion, Identity, OtherOrigins, Redirects, SecureSocket,
+    TlsVersion, Trust,
 };
 use super::template::CaptureNames;
 use crate::diagnostic::quoted_list;
@@ -37,6 +37,20 @@ impl Converter<'_> {
         let connect_timeout = raw.connect_timeout.as_ref().map(|d| self.duration(d, true));
         let read_timeout = raw.read_timeout.as_ref().map(|d| self.timeout(d));
         let max_body = raw.max_body.as_ref().map(|s| self.size(s));
+        let connect_to = raw.connect_to.as_ref().map(|raw| {
+            let resolved = self.resolve_now(raw)?;
+            let parsed = ConnectTo::parse(&resolved.value);
+            if parsed.is_none() {
+                self.report(
+                    self.error(
+                        &raw.span(),
+                        format!("`{}` is not HOST:PORT", resolved.shown),
+                    )
+                    .help("write for example \"10.0.0.5:8443\", or \"[::1]:8443\" for IPv6"),
+                );
+            }
+            parsed
+        });
         let http_version = match raw.http_version.as_ref().map(|v| *v.get()) {
             Some(RawHttpVersion::Http1) => HttpVersion::Http1,
             Some(RawHttpVersion::Http2) => HttpVersion::Http2,
@@ -80,6 +94,7 @@ impl Converter<'_> {
             url: url.0,
             url_shown: url.1,
             url_secrets: url.2,
+            connect_to: connect_to.transpose_none()?,
             headers: headers?,
             // Absent: 30 s, so that no server can hold a run forever.
             timeout: timeout.transpose_none()?.unwrap_or(Some(DEFAULT_TIMEOUT)),

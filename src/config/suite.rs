@@ -35,6 +35,8 @@ pub struct Endpoint {
     pub url_shown: String,
     /// The secrets in the URL (userinfo, host, path, query from `env.*` or a password variable).
     pub url_secrets: Vec<Secret>,
+    /// `connect_to`: connect there instead; names, SNI, Host and reported URLs stay the URL's.
+    pub connect_to: Option<ConnectTo>,
     pub headers: Vec<Header>,
     /// A whole request, per attempt: 30 s unless the suite says; `None`: `timeout = "none"`.
     pub timeout: Option<Duration>,
@@ -55,6 +57,7 @@ impl std::fmt::Debug for Endpoint {
         f.debug_struct("Endpoint")
             .field("name", &self.name)
             .field("url", &self.url_shown)
+            .field("connect_to", &self.connect_to)
             .field("headers", &self.headers)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
@@ -63,6 +66,63 @@ impl std::fmt::Debug for Endpoint {
             .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
+}
+
+/// Where to connect instead of the URL's host and port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectTo {
+    pub host: String,
+    pub port: u16,
+}
+
+impl ConnectTo {
+    /// Parses "HOST:PORT" ("[::1]:8443" for IPv6).
+    pub fn parse(text: &str) -> Option<Self> {
+        let (host, port) = text.trim().rsplit_once(':')?;
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let port = port.parse().ok()?;
+        (!host.is_empty() && !host.contains(['/', ' '])).then(|| Self {
+            host: host.to_owned(),
+            port,
+        })
+    }
+}
+
+/// `--connect-to HOST:PORT:ADDR:PORT`, as curl has it: requests for HOST:PORT go to ADDR:PORT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectRule {
+    pub host: String,
+    pub port: u16,
+    pub to: ConnectTo,
+}
+
+impl ConnectRule {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let usage = || {
+            format!(
+                "`{text}` is not HOST:PORT:ADDR:PORT; write for example --connect-to api.example.com:443:10.0.0.5:8443"
+            )
+        };
+        let (host, rest) = split_host(text).ok_or_else(usage)?;
+        let (port, to) = rest.split_once(':').ok_or_else(usage)?;
+        Ok(Self {
+            host: host.to_owned(),
+            port: port.parse().map_err(|_| usage())?,
+            to: ConnectTo::parse(to).ok_or_else(usage)?,
+        })
+    }
+}
+
+/// "HOST:rest", with "[v6]:rest" for an IPv6 host.
+fn split_host(text: &str) -> Option<(&str, &str)> {
+    if let Some(v6) = text.strip_prefix('[') {
+        let (host, rest) = v6.split_once("]:")?;
+        return Some((host, rest));
+    }
+    text.split_once(':')
 }
 
 /// A header to send.

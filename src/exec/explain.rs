@@ -278,8 +278,11 @@ pub fn failure(
         );
     }
     if error.is_connect() {
+        let to = endpoint.connect_to.as_ref().map_or_else(String::new, |to| {
+            format!(" (connect_to {}:{})", to.host, to.port)
+        });
         return Failure::new(format!(
-            "could not connect to {host}:{port}: {}",
+            "could not connect to {host}:{port}{to}: {}",
             root_cause(error)
         ))
         .help("check that the server runs and listens there, and the URL's host and port");

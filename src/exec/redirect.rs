@@ -125,9 +125,12 @@ pub async fn follow(
             }
             (false, OtherOrigins::Strip) => (foreign(), false, next.clone()),
         };
-        // To the endpoint's own origin, the name sent stays `server_name`'s, as on the first hop.
-        if same_origin && hop.target.client.base.host_str() != endpoint.url.host_str() {
-            let _ = sent.set_host(hop.target.client.base.host_str());
+        // To the endpoint's own origin, the name and port sent stay those of the first hop
+        // (`server_name`, `connect_to`).
+        if same_origin {
+            let base = &hop.target.client.base;
+            let _ = sent.set_host(base.host_str());
+            let _ = sent.set_port(base.port());
         }
         let (next_method, keeps_body) = next_method(status, &method);
         with_body &= keeps_body;

@@ -98,11 +98,11 @@ pub async fn prepare(
         query_shown.push((name.clone(), value.shown));
     }
     let url_shown = shown_url(base_shown, &path.shown, &query_shown);
-    // The URL as the user wrote it: with a `server_name`, the one sent names that instead.
+    // The URL as the user wrote it: with a `server_name` or `connect_to`, the one sent names
+    // another host or port.
     let mut logical = url.clone();
-    if client.base.host_str() != endpoint.url.host_str() {
-        let _ = logical.set_host(endpoint.url.host_str());
-    }
+    let _ = logical.set_host(endpoint.url.host_str());
+    let _ = logical.set_port(endpoint.url.port());
     let builder = client.http.request(request.method.clone(), url);
     let limit = request.timeout.unwrap_or(endpoint.timeout);
     let (builder, headers_shown) = fill(builder, request, captures, true, true, limit).await?;
