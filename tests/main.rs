@@ -7,13 +7,14 @@
 )]
 
 mod check;
-mod connect_to;
+
 mod fuzz;
 mod hostile;
 mod interop;
 mod layers;
 mod limits;
 mod outcomes;
+mod pipelines;
 mod pki;
 mod redirects;
 mod run;

@@ -57,6 +57,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         return Err(Error::Load(errors));
     }
     check_only(&args.only, &loaded)?;
+    check_vars(&args.vars.vars, &loaded)?;
     let settings = Settings {
         output: args.output,
         only: args.only.clone(),
@@ -230,6 +231,31 @@ fn output_uses<'a>(loaded: &'a [Loaded], settings: &Settings) -> Vec<OutputUse<'
         }
     }
     uses
+}
+
+/// Every `--var` must name a variable some suite uses: a misspelt one would leave the suite's
+/// own value in place, and smoke-test the wrong environment. (A `--vars-file` may hold more.)
+fn check_vars(vars: &[(String, String)], loaded: &[Loaded]) -> Result<(), Error> {
+    let known: std::collections::BTreeSet<&str> = loaded
+        .iter()
+        .flat_map(|l| &l.suite.var_names)
+        .map(String::as_str)
+        .collect();
+    for (name, _) in vars {
+        if !known.contains(name.as_str()) {
+            let names: Vec<&str> = known.iter().copied().collect();
+            let help = match nearest(name, &names) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None if names.is_empty() => "the suites use no variables".to_owned(),
+                None => format!("the suites use {}", quoted_list(&names)),
+            };
+            return Err(Error::Usage(
+                format!("--var {name}: no suite uses this variable"),
+                help,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every `--only` name must name a request.

@@ -261,6 +261,7 @@ pub fn load_source(
             endpoints,
             requests,
             warnings: scope.warnings(),
+            var_names: raw.vars.keys().cloned().chain(scope.used()).collect(),
         }),
         _ => Err(ConfigError::Invalid(errors)),
     }

@@ -25,6 +25,8 @@ pub struct Suite {
     pub requests: Vec<Request>,
     /// What the loader noticed and the user should hear of, on every run.
     pub warnings: Vec<String>,
+    /// The variables the suite defines in `[vars]` or refers to: what `--var` may set.
+    pub var_names: std::collections::BTreeSet<String>,
 }
 
 /// A named endpoint profile. `Debug` shows the URL as it may be shown.

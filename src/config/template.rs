@@ -302,6 +302,8 @@ pub struct Scope {
     failed: HashSet<String>,
     /// Secrets too short to be found in echoed text, by name (`env.NAME` or a variable).
     short_secrets: std::cell::RefCell<std::collections::BTreeSet<String>>,
+    /// The variables the suite refers to.
+    used: std::cell::RefCell<HashSet<String>>,
 }
 
 impl std::fmt::Debug for Scope {
@@ -327,6 +329,7 @@ impl Scope {
             secret_vars,
             failed: HashSet::new(),
             short_secrets: std::cell::RefCell::default(),
+            used: std::cell::RefCell::default(),
         };
         let mut errors = Vec::new();
         // A cycle is reported once, not once for each variable in it.
@@ -455,6 +458,11 @@ impl Scope {
             .collect()
     }
 
+    /// The variables the suite refers to, so far.
+    pub fn used(&self) -> HashSet<String> {
+        self.used.borrow().clone()
+    }
+
     /// Whether a variable of that name exists.
     pub fn defines(&self, name: &str) -> bool {
         self.vars.contains_key(name)
@@ -526,6 +534,7 @@ impl Scope {
                     ))),
             };
         }
+        self.used.borrow_mut().insert(name.to_owned());
         if let Some(template) = self.vars.get(name) {
             return Ok(template.clone());
         }

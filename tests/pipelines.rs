@@ -1,5 +1,7 @@
-//! `connect_to` and `--connect-to`: the connection goes to another address while the TLS name,
-//! SNI, the Host header and every reported URL stay the endpoint's, as curl's `--connect-to`.
+//! What pipelines expect of an HTTP runner: `connect_to` and `--connect-to` (the connection goes
+//! to another address while the TLS name, SNI, the Host header and every reported URL stay the
+//! endpoint's, as curl's `--connect-to`), and a misspelt `--var` stopped before anything is
+//! sent.
 
 use crate::run::serve_demo;
 use crate::support::{Test, root};
@@ -69,5 +71,29 @@ fn a_bad_connect_to_is_named() {
         .args(&["run", "a.toml", "--connect-to", "localhost:1"])
         .code(2)
         .stderr("error: invalid value 'localhost:1' for '--connect-to <HOST:PORT:ADDR:PORT>': `localhost:1` is not HOST:PORT:ADDR:PORT; write for example --connect-to api.example.com:443:10.0.0.5:8443\n\nFor more information, try '--help'.\n")
+        .run();
+}
+
+#[test]
+fn a_misspelt_var_stops_the_run_before_anything_is_sent() {
+    let serving = serve_demo();
+    let text = format!(
+        "[vars]\nbase_url = \"{}\"\n\n[endpoints.api]\nurl = \"{{{{base_url}}}}\"\nsecure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\npath = \"/get\"\n",
+        serving.base_url(),
+        root().join("configs/certs/ca.crt").display()
+    );
+    Test::new("var-typo")
+        .file("a.toml", &text)
+        .args(&["run", "a.toml", "--var", "bsae_url=https://staging.example.com"])
+        .code(2)
+        .stderr("error: --var bsae_url: no suite uses this variable\n  = help: did you mean `base_url`?\n")
+        .run();
+    assert_eq!(serving.server.records().len(), 0);
+    // Spelt right, it is taken.
+    Test::new("var-right")
+        .file("a.toml", &text)
+        .args(&["run", "a.toml", "-q", "--var"])
+        .args(&[&format!("base_url={}", serving.base_url())])
+        .any_stdout()
         .run();
 }
