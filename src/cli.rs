@@ -63,9 +63,13 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Suite files, or directories whose *.toml files are suites.
-    #[arg(required = true, value_name = "SUITE|DIR")]
+    /// Suite files; directories (their *.toml files, walked recursively, honouring
+    /// .runnerignore); glob patterns such as 'suites/**/*.toml'; or - for standard input.
+    #[arg(required = true, value_name = "SUITE|DIR|GLOB|-")]
     pub paths: Vec<PathBuf>,
+    /// Leave out the suite files this glob matches (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
     #[command(flatten)]
     pub vars: VarArgs,
     /// What goes to stdout: response bodies, one JSON object per request, or nothing.
@@ -148,9 +152,13 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Suite files, or directories whose *.toml files are suites.
-    #[arg(required = true, value_name = "SUITE|DIR")]
+    /// Suite files; directories (their *.toml files, walked recursively, honouring
+    /// .runnerignore); glob patterns such as 'suites/**/*.toml'; or - for standard input.
+    #[arg(required = true, value_name = "SUITE|DIR|GLOB|-")]
     pub paths: Vec<PathBuf>,
+    /// Leave out the suite files this glob matches (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// Warn about certificates that expire within this time ("30d", "12h", ...).
     #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_duration)]
     pub warn_expiry: std::time::Duration,

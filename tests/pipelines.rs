@@ -97,3 +97,84 @@ fn a_misspelt_var_stops_the_run_before_anything_is_sent() {
         .any_stdout()
         .run();
 }
+
+const TINY: &str = "[endpoints.api]\nurl = \"https://localhost:1\"\n\n[[requests]]\npath = \"/\"\n";
+
+/// The suite files `check` loaded, in order.
+fn checked(run: &crate::support::Run) -> Vec<String> {
+    run.stdout
+        .lines()
+        .filter_map(|l| l.strip_suffix(": ok, 1 endpoint, 1 request"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn directories_are_walked_and_globs_matched_in_a_stable_order() {
+    let tree = || {
+        Test::new("discover")
+            .file("suites/b.toml", TINY)
+            .file("suites/a.toml", TINY)
+            .file("suites/sub/c.toml", TINY)
+            .file("suites/sub/deeper/d.toml", TINY)
+            .file("suites/skipped/e.toml", TINY)
+            .file("suites/.hidden/f.toml", TINY)
+            .file("suites/notes.txt", "not a suite")
+            .file("suites/.runnerignore", "# drafts\nskipped\n")
+    };
+    let run = tree().args(&["check", "suites"]).any_stdout().run();
+    assert_eq!(
+        checked(&run),
+        [
+            "suites/a.toml",
+            "suites/b.toml",
+            "suites/sub/c.toml",
+            "suites/sub/deeper/d.toml"
+        ]
+    );
+    let run = tree()
+        .args(&["check", "suites/**/c*.toml", "suites/a.toml"])
+        .any_stdout()
+        .run();
+    assert_eq!(checked(&run), ["suites/sub/c.toml", "suites/a.toml"]);
+    let run = tree()
+        .args(&["check", "suites", "--exclude", "**/sub/**"])
+        .any_stdout()
+        .run();
+    assert_eq!(checked(&run), ["suites/a.toml", "suites/b.toml"]);
+    tree()
+        .args(&["check", "nothing/*.toml"])
+        .code(2)
+        .stderr("error: nothing/*.toml holds no *.toml suite file\n  = help: give suite files, or a directory that holds some\n")
+        .run();
+}
+
+#[test]
+fn a_suite_comes_on_standard_input_as_dash() {
+    use std::io::Write;
+    let test = Test::new("stdin-suite").args(&["check", "-"]);
+    let mut child = test
+        .command()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runner starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(TINY.as_bytes())
+        .expect("written");
+    let output = child.wait_with_output().expect("ends");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).starts_with("-: ok, 1 endpoint, 1 request\n"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}

@@ -16,7 +16,7 @@ use crate::tls::{CertInfo, TlsClient};
 
 pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
     let vars = CommandLineVars::read(&args.vars.overrides())?;
-    let files = config::discover(&args.paths)?;
+    let files = config::discover(&args.paths, &args.exclude)?;
     let mut errors = Vec::new();
     let mut stdout = std::io::stdout().lock();
     for file in files {

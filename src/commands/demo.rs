@@ -22,7 +22,7 @@ pub fn run(configs: &Path) -> Result<ExitCode, Error> {
             "run `runner demo` from the repository's root, or pass --configs DIR".to_owned(),
         ));
     }
-    let suites = config::discover(&[configs.to_path_buf()])?;
+    let suites = config::discover(&[configs.to_path_buf()], &[])?;
     let ca = configs.join("certs/ca.crt");
     let exe = std::env::current_exe()
         .map_err(|e| Error::Demo(format!("cannot find the runner binary: {e}")))?;

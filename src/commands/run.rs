@@ -44,7 +44,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         },
     );
     let vars = CommandLineVars::read(&args.vars.overrides())?;
-    let files = config::discover(&args.paths)?;
+    let files = config::discover(&args.paths, &args.exclude)?;
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     for file in files {

@@ -3,6 +3,7 @@
 //! Every problem is a [`Diagnostic`] pointing into the file.
 
 mod convert;
+mod discover;
 
 pub mod duration;
 mod endpoint;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 pub use crate::diagnostic::{Diagnostic, Source};
+pub use discover::discover;
 pub use raw::RawSuite;
 pub use suite::Suite;
 
@@ -48,8 +50,10 @@ pub enum ConfigError {
         path: PathBuf,
         error: std::io::Error,
     },
-    /// A directory holds no suite.
+    /// A directory or a pattern holds no suite.
     EmptyDir { path: PathBuf },
+    /// A glob pattern (of a path or `--exclude`) that does not parse.
+    BadPattern { pattern: String, reason: String },
     /// Problems in a file's content.
     Invalid(Vec<Diagnostic>),
 }
@@ -74,6 +78,10 @@ impl ConfigError {
                 Diagnostic::plain(format!("{} holds no *.toml suite file", path.display()))
                     .help("give suite files, or a directory that holds some"),
             ],
+            Self::BadPattern { pattern, reason } => vec![
+                Diagnostic::plain(format!("`{pattern}` is not a glob pattern: {reason}"))
+                    .help("patterns use *, ** (any folders), ? and [abc], as a shell does"),
+            ],
             Self::Invalid(diagnostics) => diagnostics.clone(),
         }
     }
@@ -87,32 +95,6 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
-
-/// Expands the command line's paths: a file is itself, a directory its `*.toml` files, sorted.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ConfigError> {
-    let mut files = Vec::new();
-    for path in paths {
-        if !path.is_dir() {
-            files.push(path.clone());
-            continue;
-        }
-        let entries = std::fs::read_dir(path).map_err(|error| ConfigError::Read {
-            path: path.clone(),
-            error,
-        })?;
-        let mut found: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
-            .collect();
-        if found.is_empty() {
-            return Err(ConfigError::EmptyDir { path: path.clone() });
-        }
-        found.sort();
-        files.extend(found);
-    }
-    Ok(files)
-}
 
 /// Reads a file as UTF-8 text: a suite (which may be a pipe) or a variables file.
 fn read(path: &Path, limit: u64, pipes: bool) -> Result<Arc<Source>, ConfigError> {
@@ -166,9 +148,42 @@ impl CommandLineVars {
     }
 }
 
-/// Loads and checks one suite file. `env` looks up `{{env.NAME}}`.
+/// Loads and checks one suite file (`-` is standard input). `env` looks up `{{env.NAME}}`.
 pub fn load(path: &Path, vars: &CommandLineVars, env: EnvLookup) -> Result<Suite, ConfigError> {
-    load_source(read(path, crate::read::SUITE_LIMIT, true)?, vars, env)
+    let source = if path == Path::new(discover::STDIN) {
+        read_stdin()?
+    } else {
+        read(path, crate::read::SUITE_LIMIT, true)?
+    };
+    load_source(source, vars, env)
+}
+
+/// A suite on standard input (`runner run -`): its relative paths are the working folder's.
+fn read_stdin() -> Result<Arc<Source>, ConfigError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let read = std::io::stdin()
+        .lock()
+        .take(crate::read::SUITE_LIMIT + 1)
+        .read_to_end(&mut bytes);
+    let fail = |error| ConfigError::Read {
+        path: PathBuf::from(discover::STDIN),
+        error,
+    };
+    read.map_err(fail)?;
+    if bytes.len() as u64 > crate::read::SUITE_LIMIT {
+        return Err(fail(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            "more than the 64 MiB a suite may hold",
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        fail(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not UTF-8 text; suite files are TOML",
+        ))
+    })?;
+    Ok(Arc::new(Source::new(PathBuf::from(discover::STDIN), text)))
 }
 
 /// Loads and checks a suite from its text; paths in it are relative to the folder of

@@ -1,0 +1,145 @@
+//! The suites a command line names: a file is itself; a directory is every `*.toml` below it,
+//! walked recursively in a stable order (folders and files by name), skipping what a
+//! `.runnerignore` in a walked folder lists; a glob pattern (`suites/**/*.toml`) is the files it
+//! matches; `-` is standard input. `--exclude GLOB` leaves out what it matches.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use super::ConfigError;
+
+/// The path that names standard input.
+pub const STDIN: &str = "-";
+
+/// The file in a folder that lists, one glob a line, what the walk leaves out there.
+const IGNORE_FILE: &str = ".runnerignore";
+
+/// Expands the command line's paths into suite files, in order, each once.
+pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Vec<PathBuf>, ConfigError> {
+    let excluded = globs(exclude)?;
+    let mut files: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        let text = path.to_string_lossy();
+        let found = if text == STDIN {
+            vec![path.clone()]
+        } else if is_pattern(&text) && !path.exists() {
+            matching(&text)?
+        } else if path.is_dir() {
+            let mut found = Vec::new();
+            walk(path, &mut found)?;
+            found
+        } else {
+            vec![path.clone()]
+        };
+        let found: Vec<PathBuf> = found
+            .into_iter()
+            .filter(|f| f == path || !excluded.is_match(f))
+            .collect();
+        if found.is_empty() {
+            return Err(ConfigError::EmptyDir { path: path.clone() });
+        }
+        for file in found {
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
+    Ok(files)
+}
+
+fn is_pattern(text: &str) -> bool {
+    text.contains(['*', '?', '[', '{'])
+}
+
+fn globs(patterns: &[String]) -> Result<GlobSet, ConfigError> {
+    let mut set = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = Glob::new(pattern).map_err(|e| ConfigError::BadPattern {
+            pattern: pattern.clone(),
+            reason: e.kind().to_string(),
+        })?;
+        set.add(glob);
+    }
+    set.build().map_err(|e| ConfigError::BadPattern {
+        pattern: patterns.join(" "),
+        reason: e.to_string(),
+    })
+}
+
+/// Every `*.toml` file below `dir`, folders first-to-last by name; `.runnerignore` honoured.
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), ConfigError> {
+    let read = |error| ConfigError::Read {
+        path: dir.to_owned(),
+        error,
+    };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(read)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .collect();
+    entries.sort();
+    let ignored = match std::fs::read_to_string(dir.join(IGNORE_FILE)) {
+        Ok(text) => {
+            let patterns: Vec<String> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_owned)
+                .collect();
+            Some(globs(&patterns)?)
+        }
+        Err(_) => None,
+    };
+    for path in entries {
+        let relative = path.strip_prefix(dir).unwrap_or(&path);
+        if ignored.as_ref().is_some_and(|set| set.is_match(relative)) {
+            continue;
+        }
+        let hidden = relative.to_string_lossy().starts_with('.');
+        if path.is_dir() && !hidden {
+            walk(&path, found)?;
+        } else if path.is_file() && path.extension().is_some_and(|e| e == "toml") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The files a glob pattern matches, walked from the part of it that holds no pattern.
+fn matching(pattern: &str) -> Result<Vec<PathBuf>, ConfigError> {
+    let set = globs(&[pattern.to_owned()])?;
+    let base: PathBuf = Path::new(pattern)
+        .components()
+        .take_while(|c| !is_pattern(&c.as_os_str().to_string_lossy()))
+        .collect();
+    let start = if base.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        base
+    };
+    let mut all = Vec::new();
+    if start.is_dir() {
+        walk_all(&start, &mut all);
+    }
+    Ok(all
+        .into_iter()
+        .filter(|p| set.is_match(p.strip_prefix("./").unwrap_or(p)))
+        .collect())
+}
+
+/// Every file below `dir`, in a stable order (for matching a pattern).
+fn walk_all(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            walk_all(&path, found);
+        } else if path.is_file() {
+            found.push(path);
+        }
+    }
+}
