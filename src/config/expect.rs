@@ -46,7 +46,9 @@ impl Converter<'_> {
         }
         let mut json = Vec::new();
         for (path, matcher) in &expect.json {
-            let query = self.json_query(path, &matcher.span());
+            // The key is not spanned: its place is the quoted key just before its value.
+            let span = key_span(&self.source.text, path, &matcher.span());
+            let query = self.json_query(path, &span);
             let matcher = self.matcher(matcher, captures);
             match (query, matcher) {
                 (Some(query), Some(matcher)) => json.push((query, matcher)),
@@ -127,9 +129,29 @@ impl Converter<'_> {
                 path,
             }),
             Err(error) => {
+                let help = match bracketed(text) {
+                    Some(rewritten) => format!(
+                        "use {rewritten}: in dot notation a name is letters, digits and `_`; others go in brackets (RFC 9535)"
+                    ),
+                    None if !text.starts_with('$') => {
+                        "a JSONPath (RFC 9535) starts with `$`, as in \"$.items[0].id\"".to_owned()
+                    }
+                    None => "write a JSONPath (RFC 9535) such as \"$.items[0].id\" or \"$.headers['X-Id']\"".to_owned(),
+                };
+                // Where the parser stopped, as a character of the path.
+                let at = text
+                    .get(error.position()..)
+                    .and_then(|rest| rest.chars().next());
+                let reason = match at {
+                    Some(c) => format!(
+                        "it stops making sense at `{c}` (character {})",
+                        error.position() + 1
+                    ),
+                    None => "it ends too early".to_owned(),
+                };
                 self.report(
-                    self.error(span, format!("invalid JSONPath \"{text}\": {error}"))
-                        .help("JSONPath (RFC 9535) starts with `$`, as in \"$.items[0].id\""),
+                    self.error(span, format!("invalid JSONPath \"{text}\": {reason}"))
+                        .help(help),
                 );
                 None
             }
@@ -281,4 +303,28 @@ impl Converter<'_> {
         }
         ok.then_some(captures)
     }
+}
+
+/// The span of `key` written (quoted) before its value's `value` span, else the value's.
+fn key_span(text: &str, key: &str, value: &Span) -> Span {
+    let before = text.get(..value.start.min(text.len())).unwrap_or_default();
+    for quoted in [format!("\"{key}\""), format!("'{key}'")] {
+        if let Some(at) = before.rfind(&quoted) {
+            return at..at + quoted.len();
+        }
+    }
+    value.clone()
+}
+
+/// `text` with each dot-notation member that is not a plain name (a dash, a dot, a space)
+/// put in brackets, when that makes a JSONPath of it: "$.headers.X-Id" -> "$.headers['X-Id']".
+fn bracketed(text: &str) -> Option<String> {
+    static MEMBER: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
+    let member = MEMBER
+        .get_or_init(|| {
+            Regex::new(r"\.([A-Za-z_][A-Za-z0-9_]*[^A-Za-z0-9_.\[\]$'\x22][^.\[\]]*)").ok()
+        })
+        .as_ref()?;
+    let rewritten = member.replace_all(text, "['$1']").into_owned();
+    (rewritten != text && JsonPath::parse(&rewritten).is_ok()).then_some(rewritten)
 }
