@@ -178,3 +178,48 @@ fn a_suite_comes_on_standard_input_as_dash() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+#[test]
+fn cookies_are_kept_per_file_captured_and_checked() {
+    let serving = serve_demo();
+    let suite = |cookies: &str| {
+        format!(
+            "[endpoints.api]\nurl = \"{}\"\n{cookies}secure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"login\"\npath = \"/cookies/set?session=s3cr3t-cookie\"\noutput = \"none\"\ncapture = {{ session = {{ cookie = \"session\", secret = true }} }}\nexpect = {{ cookies = {{ session = {{ exists = true }} }} }}\n\n[[requests]]\nname = \"me\"\npath = \"/cookies\"\n",
+            serving.base_url(),
+            root().join("configs/certs/ca.crt").display()
+        )
+    };
+    let run = Test::new("cookies")
+        .file("a.toml", &suite(""))
+        .args(&["run", "a.toml", "-v"])
+        .any_stdout()
+        .any_stderr()
+        .run();
+    let echo: serde_json::Value = serde_json::from_str(&run.stdout).expect("an echo");
+    // The jar sent the cookie back; being a secret capture, it shows as *** everywhere.
+    assert_eq!(echo["cookies"]["session"], "***", "{echo}");
+    assert!(
+        run.stderr.contains("  > cookie: session=***"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("  < set-cookie: session=***; Path=/"),
+        "{}",
+        run.stderr
+    );
+    // Only the URL the suite wrote holds it.
+    let logs = run.stderr.replace("/cookies/set?session=s3cr3t-cookie", "");
+    assert!(
+        !logs.contains("s3cr3t-cookie") && !run.stdout.contains("s3cr3t-cookie"),
+        "{logs}"
+    );
+    // cookies = false: nothing is kept.
+    let run = Test::new("cookies-off")
+        .file("a.toml", &suite("cookies = false\n"))
+        .args(&["run", "a.toml", "-q"])
+        .any_stdout()
+        .run();
+    let echo: serde_json::Value = serde_json::from_str(&run.stdout).expect("an echo");
+    assert_eq!(echo["cookies"], serde_json::json!({}), "{echo}");
+}

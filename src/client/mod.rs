@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use http::header::{HOST, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::cookie::Jar;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use rustls::pki_types::ServerName;
 use url::Url;
@@ -34,6 +35,8 @@ pub struct EndpointClient {
     /// For redirects to another origin: the same trust, no client certificate, no headers of
     /// the suite, no `server_name`. Built at the first such redirect.
     pub foreign: Foreign,
+    /// The suite file's cookie jar, unless `cookies = false`.
+    pub jar: Option<Arc<Jar>>,
 }
 
 /// A client built the first time it is needed: most runs never follow a redirect elsewhere,
@@ -147,7 +150,9 @@ pub fn build(
     endpoint: &Endpoint,
     tls: Option<&TlsClient>,
     connect_to: Option<&ConnectTo>,
+    jar: &Arc<Jar>,
 ) -> Result<EndpointClient, ClientError> {
+    let jar = endpoint.cookies.then(|| Arc::clone(jar));
     let fail = |reason: String| ClientError {
         endpoint: endpoint.name.clone(),
         reason,
@@ -204,6 +209,9 @@ pub fn build(
             port: target_port,
         });
     }
+    if let Some(jar) = &jar {
+        builder = builder.cookie_provider(Arc::clone(jar));
+    }
     let http = builder
         .default_headers(headers)
         .build()
@@ -212,7 +220,11 @@ pub fn build(
         Redirects::Follow { .. } => {
             let mut headers = HeaderMap::new();
             headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
-            let builder = foreign_builder(endpoint, tls).default_headers(headers);
+            let mut builder = foreign_builder(endpoint, tls).default_headers(headers);
+            // Cookies are kept by domain: another origin gets only its own.
+            if let Some(jar) = &jar {
+                builder = builder.cookie_provider(Arc::clone(jar));
+            }
             Some(builder)
         }
         Redirects::None => None,
@@ -221,6 +233,7 @@ pub fn build(
         http,
         base,
         foreign,
+        jar,
     })
 }
 
@@ -279,6 +292,8 @@ pub fn build_all(
     tls: &[Option<TlsClient>],
     overrides: &[ConnectRule],
 ) -> Result<Vec<EndpointClient>, ClientError> {
+    // One jar for the file: a login on one endpoint counts on another of the same host.
+    let jar = Arc::new(Jar::default());
     endpoints
         .iter()
         .zip(tls)
@@ -288,7 +303,7 @@ pub fn build_all(
             let rule = overrides
                 .iter()
                 .find(|r| r.host.eq_ignore_ascii_case(host) && r.port == port);
-            build(endpoint, tls.as_ref(), rule.map(|r| &r.to))
+            build(endpoint, tls.as_ref(), rule.map(|r| &r.to), &jar)
         })
         .collect()
 }

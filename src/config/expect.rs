@@ -55,6 +55,13 @@ impl Converter<'_> {
                 _ => ok = false,
             }
         }
+        let mut cookies = Vec::new();
+        for (name, matcher) in &expect.cookies {
+            match self.matcher(matcher, captures) {
+                Some(matcher) => cookies.push((name.clone(), matcher)),
+                None => ok = false,
+            }
+        }
         let body = expect.body.as_ref().map(|m| self.matcher(m, captures));
         let certificate = expect
             .certificate
@@ -65,6 +72,7 @@ impl Converter<'_> {
             max_duration: max_duration.transpose_none()?,
             headers: ok.then_some(headers)?,
             json,
+            cookies: ok.then_some(cookies)?,
             body: body.transpose_none()?,
             certificate: certificate.transpose_none()?,
         })
@@ -267,22 +275,30 @@ impl Converter<'_> {
                     (self.json_query(path, &span).map(CaptureFrom::Json), false)
                 }
                 RawCapture::Table(table) => {
-                    let from = match (&table.json, &table.header) {
-                        (Some(path), None) => self.json_query(path, &span).map(CaptureFrom::Json),
-                        (None, Some(header)) => match HeaderName::from_bytes(header.as_bytes()) {
-                            Ok(header) => Some(CaptureFrom::Header(header)),
-                            Err(_) => {
-                                self.report(
-                                    self.error(&span, format!("invalid header name `{header}`")),
-                                );
-                                None
+                    let from = match (&table.json, &table.header, &table.cookie) {
+                        (Some(path), None, None) => {
+                            self.json_query(path, &span).map(CaptureFrom::Json)
+                        }
+                        (None, None, Some(cookie)) => Some(CaptureFrom::Cookie(cookie.clone())),
+                        (None, Some(header), None) => {
+                            match HeaderName::from_bytes(header.as_bytes()) {
+                                Ok(header) => Some(CaptureFrom::Header(header)),
+                                Err(_) => {
+                                    self.report(
+                                        self.error(
+                                            &span,
+                                            format!("invalid header name `{header}`"),
+                                        ),
+                                    );
+                                    None
+                                }
                             }
-                        },
+                        }
                         _ => {
                             self.report(
-                                self.error(&span, "a capture reads either `json` or `header`")
+                                self.error(&span, "a capture reads one of `json`, `header` or `cookie`")
                                     .help(
-                                        "write `{ json = \"$.token\" }` or `{ header = \"etag\" }`",
+                                        "write `{ json = \"$.token\" }`, `{ header = \"etag\" }` or `{ cookie = \"session\" }`",
                                     ),
                             );
                             None

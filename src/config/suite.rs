@@ -39,6 +39,8 @@ pub struct Endpoint {
     pub url_secrets: Vec<Secret>,
     /// `connect_to`: connect there instead; names, SNI, Host and reported URLs stay the URL's.
     pub connect_to: Option<ConnectTo>,
+    /// The suite file's cookie jar is used (`cookies`, default true).
+    pub cookies: bool,
     pub headers: Vec<Header>,
     /// A whole request, per attempt: 30 s unless the suite says; `None`: `timeout = "none"`.
     pub timeout: Option<Duration>,
@@ -366,6 +368,8 @@ pub struct Expect {
     pub max_duration: Option<(Duration, Span)>,
     pub headers: Vec<(HeaderName, Matcher)>,
     pub json: Vec<(JsonQuery, Matcher)>,
+    /// Cookies the response sets, by name.
+    pub cookies: Vec<(String, Matcher)>,
     pub body: Option<Matcher>,
     pub certificate: Option<CertificateExpect>,
 }
@@ -427,4 +431,6 @@ pub struct Capture {
 pub enum CaptureFrom {
     Json(JsonQuery),
     Header(HeaderName),
+    /// A cookie the response sets, by name.
+    Cookie(String),
 }

@@ -9,18 +9,33 @@ use crate::config::suite::{CaptureFrom, Request};
 use crate::config::template::Captured;
 use crate::diagnostic::Source;
 
-/// The values of the request's secret captures from headers, known as soon as the headers are.
+/// The values of the request's secret captures from headers and cookies, known as soon as the
+/// headers are.
 pub fn secret_header_values(request: &Request, headers: &HeaderMap) -> Vec<String> {
     request
         .captures
         .iter()
         .filter(|c| c.secret)
         .filter_map(|c| match &c.from {
-            CaptureFrom::Header(name) => headers.get(name).and_then(|v| v.to_str().ok()),
+            CaptureFrom::Header(name) => headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            CaptureFrom::Cookie(name) => set_cookie(headers, name),
             CaptureFrom::Json(_) => None,
         })
-        .map(str::to_owned)
         .collect()
+}
+
+/// The value of the cookie `name` that the response sets, if it sets one.
+pub fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.split_once('='))
+        .find(|(n, _)| n.trim() == name)
+        .map(|(_, value)| value.trim().trim_matches('"').to_owned())
 }
 
 /// Takes every capture of a request: the values found, and a failed report for each that found
@@ -58,6 +73,10 @@ pub fn take(
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
                 format!("a `{name}` header"),
+            ),
+            CaptureFrom::Cookie(name) => (
+                set_cookie(headers, name),
+                format!("a `{name}` cookie set by the response"),
             ),
         };
         match value {

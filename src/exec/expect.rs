@@ -100,6 +100,16 @@ pub fn evaluate(
             }
         }
     }
+    for (name, matcher) in &expect.cookies {
+        let actual = super::capture::set_cookie(facts.headers, name).map(Json::String);
+        reports.push(check(
+            &format!("cookie {name}"),
+            matcher,
+            actual.as_ref(),
+            captures,
+            source,
+        ));
+    }
     if let Some(matcher) = &expect.body {
         match facts.too_large {
             Some(limit) => reports.push(ExpectationReport {

@@ -391,6 +391,17 @@ async fn attempt(
         .iter()
         .filter(|h| !request.headers.iter().any(|r| r.name == h.name))
         .map(|h| (h.name.to_string(), h.value.shown()));
+    // The cookies the jar sends with this request, as `-v` shows them (secrets hidden).
+    let cookies = target
+        .client
+        .jar
+        .as_ref()
+        .and_then(|jar| reqwest::cookie::CookieStore::cookies(jar.as_ref(), &prepared.sent))
+        .and_then(|v| {
+            v.to_str()
+                .ok()
+                .map(|v| ("cookie".to_owned(), redactor.redact(v)))
+        });
     let started_event = Event::AttemptStarted {
         request: request.name.clone(),
         attempt: number,
@@ -399,6 +410,7 @@ async fn attempt(
         url: report.url.clone(),
         headers: endpoint_headers
             .chain(prepared.headers_shown.iter().cloned())
+            .chain(cookies)
             .collect(),
     };
     if let Err(unwritable) = listener.event(started_event) {

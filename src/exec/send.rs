@@ -17,6 +17,8 @@ pub struct Prepared {
     /// The URL as the suite names it (the endpoint's host, even with a `server_name`): where a
     /// redirect's `Location` is resolved and origins are compared.
     pub logical: Url,
+    /// The URL as sent (the jar's cookies are those of its host).
+    pub sent: Url,
     /// Request headers as they may be shown.
     pub headers_shown: Vec<(String, String)>,
 }
@@ -103,6 +105,7 @@ pub async fn prepare(
     let mut logical = url.clone();
     let _ = logical.set_host(endpoint.url.host_str());
     let _ = logical.set_port(endpoint.url.port());
+    let sent = url.clone();
     let builder = client.http.request(request.method.clone(), url);
     let limit = request.timeout.unwrap_or(endpoint.timeout);
     let (builder, headers_shown) = fill(builder, request, captures, true, true, limit).await?;
@@ -110,6 +113,7 @@ pub async fn prepare(
         builder,
         url_shown,
         logical,
+        sent,
         headers_shown,
     })
 }

@@ -1,7 +1,8 @@
 //! The routes of `runner serve`, httpbin-style: `/get`, `/anything`, `/headers`,
 //! `/status/{code}`, `/delay/{ms}`, `/bytes/{n}`, `/redirect/{n}` (n redirects, then `/get`),
 //! `/redirect-to?url=URL&status_code=302` (one redirect anywhere), `/response-headers?NAME=VALUE`
-//! (answers with those headers), and `/flaky/{n}` (503 for the first n calls).
+//! (answers with those headers), `/cookies/set?NAME=VALUE` (sets cookies), `/cookies` (the cookies
+//! received), and `/flaky/{n}` (503 for the first n calls).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -140,6 +141,30 @@ async fn route(
                 None => error(StatusCode::BAD_REQUEST, "give the target as ?url=URL"),
             }
         }
+        ["cookies"] => {
+            let cookies: serde_json::Map<String, Value> = request
+                .headers()
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .filter_map(|pair| pair.trim().split_once('='))
+                .map(|(name, value)| (name.to_owned(), Value::String(value.to_owned())))
+                .collect();
+            json_response(StatusCode::OK, &json!({ "cookies": cookies }))
+        }
+        ["cookies", "set"] => {
+            let query = request.uri().query().unwrap_or_default().to_owned();
+            let mut response = json_response(StatusCode::OK, &json!({ "set": query }));
+            for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+                if let Ok(cookie) =
+                    header::HeaderValue::from_str(&format!("{name}={value}; Path=/"))
+                {
+                    response.headers_mut().append(header::SET_COOKIE, cookie);
+                }
+            }
+            response
+        }
         ["response-headers"] => {
             let query = request.uri().query().unwrap_or_default().to_owned();
             let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
@@ -178,7 +203,7 @@ async fn route(
             StatusCode::NOT_FOUND,
             &json!({
                 "error": format!("no route {path}"),
-                "routes": ["/get", "/anything", "/headers", "/status/{code}", "/delay/{ms}", "/bytes/{n}", "/redirect/{n}", "/redirect-to?url=URL", "/response-headers?NAME=VALUE", "/flaky/{n}"],
+                "routes": ["/get", "/anything", "/headers", "/status/{code}", "/delay/{ms}", "/bytes/{n}", "/redirect/{n}", "/redirect-to?url=URL", "/response-headers?NAME=VALUE", "/cookies", "/cookies/set?NAME=VALUE", "/flaky/{n}"],
             }),
         ),
     }

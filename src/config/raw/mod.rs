@@ -60,6 +60,9 @@ pub struct RawEndpoint {
     /// Time limit for the TCP connection: default "10s" (the TLS handshake has
     /// `secure_socket.handshake_timeout`).
     pub connect_timeout: Option<Spanned<RawDuration>>,
+    /// Keep cookies: those a server sets are sent back on the next requests of the suite file
+    /// (one jar per file). Default true.
+    pub cookies: Option<bool>,
     /// Connect to this "HOST:PORT" instead ("10.0.0.5:8443", "[::1]:8443"): TLS names, SNI, the
     /// Host header and every reported URL stay the URL's. For testing a deployment by address.
     pub connect_to: Option<Spanned<String>>,

@@ -104,6 +104,9 @@ pub struct RawExpect {
     /// JSONPath expressions (RFC 9535) on the JSON body.
     #[serde(default)]
     pub json: IndexMap<String, Spanned<RawMatcher>>,
+    /// Cookies the response sets (`Set-Cookie`), by name.
+    #[serde(default)]
+    pub cookies: IndexMap<String, Spanned<RawMatcher>>,
     /// The body as text.
     pub body: Option<Spanned<RawMatcher>>,
     /// The server's leaf certificate.
@@ -168,6 +171,8 @@ pub struct RawCaptureTable {
     pub json: Option<String>,
     /// A response header.
     pub header: Option<String>,
+    /// A cookie the response sets (`Set-Cookie`), by name.
+    pub cookie: Option<String>,
     /// Redact the value wherever it would be shown.
     #[serde(default)]
     pub secret: bool,
