@@ -223,3 +223,45 @@ fn cookies_are_kept_per_file_captured_and_checked() {
     let echo: serde_json::Value = serde_json::from_str(&run.stdout).expect("an echo");
     assert_eq!(echo["cookies"], serde_json::json!({}), "{echo}");
 }
+
+#[test]
+fn multipart_uploads_stream_files_checked_at_load() {
+    let serving = serve_demo();
+    let suite = |file: &str| {
+        format!(
+            "[endpoints.api]\nurl = \"{}\"\nsecure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"upload\"\nmethod = \"POST\"\npath = \"/anything\"\nmultipart = {{ title = \"report {{{{who}}}}\", upload = {{ file = \"{file}\", content_type = \"text/csv\", filename = \"q3.csv\" }} }}\n\n[vars]\nwho = \"ops\"\n",
+            serving.base_url(),
+            root().join("configs/certs/ca.crt").display()
+        )
+    };
+    let run = Test::new("multipart")
+        .file("a.toml", &suite("data.csv"))
+        .file("data.csv", "id,total\n1,42\n")
+        .args(&["run", "a.toml", "-q"])
+        .any_stdout()
+        .run();
+    let echo: serde_json::Value = serde_json::from_str(&run.stdout).expect("an echo");
+    let content_type = echo["headers"]["content-type"].as_str().unwrap_or_default();
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{echo}"
+    );
+    let data = echo["data"].as_str().unwrap_or_default();
+    for part in [
+        "Content-Disposition: form-data; name=\"title\"\r\n\r\nreport ops\r\n",
+        "Content-Disposition: form-data; name=\"upload\"; filename=\"q3.csv\"\r\nContent-Type: text/csv\r\n\r\nid,total\n1,42\n\r\n",
+    ] {
+        assert!(data.contains(part), "{part:?} in {data:?}");
+    }
+    Test::new("multipart-missing")
+        .file("a.toml", &suite("nowhere.csv"))
+        .args(&["run", "a.toml"])
+        .code(2)
+        .stderr_regex(r"error: nowhere.csv is not a file\n --> a.toml:9:.*")
+        .run();
+    assert_eq!(
+        serving.server.records().len(),
+        1,
+        "the refused run sent nothing"
+    );
+}

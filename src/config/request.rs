@@ -5,9 +5,9 @@ use indexmap::IndexMap;
 
 use super::convert::Converter;
 use super::endpoint::TransposeNone;
-use super::raw::{RawRequest, RawRetry, Scalar};
+use super::raw::{RawPart, RawRequest, RawRetry, Scalar};
 use super::spanned::Spanned;
-use super::suite::{Body, Output, Request, Retry, Value};
+use super::suite::{Body, FileRef, Output, Part, Request, Retry, Value};
 use super::template::CaptureNames;
 
 impl Converter<'_> {
@@ -167,6 +167,7 @@ impl Converter<'_> {
             ("json", raw.json.as_ref().map(Spanned::span)),
             ("form", raw.form.as_ref().map(Spanned::span)),
             ("body_file", raw.body_file.as_ref().map(Spanned::span)),
+            ("multipart", raw.multipart.as_ref().map(Spanned::span)),
         ]
         .into_iter()
         .filter_map(|(key, span)| span.map(|s| (key, s)))
@@ -177,7 +178,7 @@ impl Converter<'_> {
                     span,
                     format!("`{second}` and `{first}` cannot both be given"),
                 )
-                .help("a request has one body: `body`, `json`, `form` or `body_file`"),
+                .help("a request has one body: `body`, `json`, `form`, `body_file` or `multipart`"),
             );
             return None;
         }
@@ -196,21 +197,61 @@ impl Converter<'_> {
                 .map(|f| Some(Body::Form(f)));
         }
         if let Some(file) = &raw.body_file {
-            let file = self.file(file)?;
-            // Checked now, so a missing file stops the run before anything is sent.
-            if !file.path.is_file() {
-                self.report(
-                    self.error(&file.span, format!("{} is not a file", file.shown))
-                        .help(format!(
-                            "looked for {}; paths are relative to the suite file's folder",
-                            file.path.display()
-                        )),
-                );
-                return None;
+            return self.existing_file(file).map(|f| Some(Body::File(f)));
+        }
+        if let Some(fields) = &raw.multipart {
+            let mut parts = Vec::new();
+            let mut ok = true;
+            for (name, part) in fields.get() {
+                let part = match part.get() {
+                    RawPart::Text(text) => {
+                        let spanned = Spanned::new(part.span(), text.clone());
+                        self.template(&spanned, captures).map(Part::Text)
+                    }
+                    RawPart::File(upload) => {
+                        let path = Spanned::new(part.span(), upload.file.clone());
+                        self.existing_file(&path).map(|file| {
+                            let own_name = file
+                                .path
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default();
+                            Part::File {
+                                file,
+                                content_type: upload
+                                    .content_type
+                                    .clone()
+                                    .unwrap_or_else(|| "application/octet-stream".to_owned()),
+                                filename: upload.filename.clone().unwrap_or(own_name),
+                            }
+                        })
+                    }
+                };
+                match part {
+                    Some(part) => parts.push((name.clone(), part)),
+                    None => ok = false,
+                }
             }
-            return Some(Some(Body::File(file)));
+            return ok.then_some(Some(Body::Multipart(parts)));
         }
         Some(None)
+    }
+
+    /// A file sent with a request, checked now, so a missing one stops the run before anything
+    /// is sent.
+    fn existing_file(&mut self, raw: &Spanned<String>) -> Option<FileRef> {
+        let file = self.file(raw)?;
+        if !file.path.is_file() {
+            self.report(
+                self.error(&file.span, format!("{} is not a file", file.shown))
+                    .help(format!(
+                        "looked for {}; paths are relative to the suite file's folder",
+                        file.path.display()
+                    )),
+            );
+            return None;
+        }
+        Some(file)
     }
 
     /// A TOML value as a JSON value; its strings may use variables. Date-times become strings.

@@ -276,6 +276,12 @@ impl Request {
             Some(Body::Text(text)) => templates.push(text),
             Some(Body::Json(value)) => templates.extend(value.templates()),
             Some(Body::Form(fields)) => templates.extend(fields.iter().map(|(_, v)| v)),
+            Some(Body::Multipart(parts)) => {
+                templates.extend(parts.iter().filter_map(|(_, p)| match p {
+                    Part::Text(text) => Some(text),
+                    Part::File { .. } => None,
+                }))
+            }
             Some(Body::File(_)) | None => {}
         }
         templates
@@ -289,6 +295,18 @@ pub enum Body {
     Json(Value),
     Form(Vec<(String, Template)>),
     File(FileRef),
+    Multipart(Vec<(String, Part)>),
+}
+
+/// One field of a multipart body.
+#[derive(Debug)]
+pub enum Part {
+    Text(Template),
+    File {
+        file: FileRef,
+        content_type: String,
+        filename: String,
+    },
 }
 
 /// A JSON value whose strings may hold variables.

@@ -6,7 +6,7 @@ use http::header::CONTENT_TYPE;
 use url::Url;
 
 use crate::client::EndpointClient;
-use crate::config::suite::{Body, Endpoint, Request};
+use crate::config::suite::{Body, Endpoint, FileRef, Part, Request};
 use crate::config::template::Captures;
 
 /// A request ready to send, and how it may be shown. `Debug` shows only what may be shown.
@@ -150,6 +150,20 @@ pub async fn prepare_hop(
     Ok(filled.await?.0)
 }
 
+/// A file as a streamed body, and its length: a large upload is never held in memory.
+async fn streamed(file: &FileRef) -> Result<(reqwest::Body, Option<u64>), PrepareError> {
+    let opened = tokio::fs::File::open(&file.path).await.map_err(|e| {
+        PrepareError::Invalid(format!(
+            "cannot read {}: {}",
+            file.shown,
+            crate::words::io_reason(&e)
+        ))
+    })?;
+    let length = opened.metadata().await.map(|m| m.len()).ok();
+    let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(opened));
+    Ok((body, length))
+}
+
 /// The request's headers, body and timeout on a request being built.
 async fn fill(
     mut builder: reqwest::RequestBuilder,
@@ -209,21 +223,47 @@ async fn fill(
             content_type(builder, "application/x-www-form-urlencoded").body(form.finish())
         }
         Some(Body::File(file)) => {
-            let opened = tokio::fs::File::open(&file.path).await.map_err(|e| {
-                PrepareError::Invalid(format!(
-                    "cannot read {}: {}",
-                    file.shown,
-                    crate::words::io_reason(&e)
-                ))
-            })?;
-            let length = opened.metadata().await.map(|m| m.len()).ok();
-            // Streamed from disk: a large upload is never held in memory.
-            let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(opened));
+            let (body, length) = streamed(file).await?;
             let builder = content_type(builder, "application/octet-stream").body(body);
             match length {
                 Some(length) => builder.header(http::header::CONTENT_LENGTH, length),
                 None => builder,
             }
+        }
+        Some(Body::Multipart(parts)) => {
+            let mut form = reqwest::multipart::Form::new();
+            for (name, part) in parts {
+                form = match part {
+                    Part::Text(text) => {
+                        form.text(name.clone(), text.render(captures).map_err(missing)?.value)
+                    }
+                    Part::File {
+                        file,
+                        content_type,
+                        filename,
+                    } => {
+                        let (body, length) = streamed(file).await?;
+                        let part = match length {
+                            Some(length) => {
+                                reqwest::multipart::Part::stream_with_length(body, length)
+                            }
+                            None => reqwest::multipart::Part::stream(body),
+                        };
+                        let part = part
+                            .file_name(filename.clone())
+                            .mime_str(content_type)
+                            .map_err(|_| {
+                                PrepareError::Invalid(format!(
+                                    "`{content_type}` is not a media type (the content_type of {})",
+                                    file.shown
+                                ))
+                            })?;
+                        form.part(name.clone(), part)
+                    }
+                };
+            }
+            // reqwest sets the Content-Type with the form's boundary.
+            builder.multipart(form)
         }
     };
     if let Some(limit) = limit {

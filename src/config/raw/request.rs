@@ -37,6 +37,9 @@ pub struct RawRequest {
     pub form: Option<Spanned<IndexMap<String, Spanned<Scalar>>>>,
     /// A body streamed from a file, relative to the suite file.
     pub body_file: Option<Spanned<String>>,
+    /// A `multipart/form-data` body: each field a text, or `{ file, content_type, filename }`
+    /// (the file streamed from disk, relative to the suite file).
+    pub multipart: Option<Spanned<IndexMap<String, Spanned<RawPart>>>>,
     /// Time limit for the whole request, replacing the endpoint's; "none" for no limit.
     pub timeout: Option<Spanned<RawDuration>>,
     /// The most of the body held in memory, replacing the endpoint's `max_body`.
@@ -160,6 +163,32 @@ pub struct RawCertificateExpect {
 pub enum RawCapture {
     Path(String),
     Table(RawCaptureTable),
+}
+
+/// One field of a multipart body.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(
+    untagged,
+    expecting = "a text, or { file = \"a.pdf\", content_type = \"...\", filename = \"...\" }"
+)]
+#[schemars(rename = "Part")]
+pub enum RawPart {
+    Text(String),
+    File(RawFilePart),
+}
+
+/// A file uploaded in a multipart body.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "FilePart")]
+pub struct RawFilePart {
+    /// The file, relative to the suite file; streamed from disk. (Not spanned: spans do not
+    /// pass through an untagged enum; the part's own span points at it.)
+    pub file: String,
+    /// Its media type; default "application/octet-stream".
+    pub content_type: Option<String>,
+    /// The file name the server sees; default the file's own name.
+    pub filename: Option<String>,
 }
 
 /// Where a capture reads from, and whether its value is secret.
