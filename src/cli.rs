@@ -46,7 +46,7 @@ pub enum Command {
     ///
     /// Routes: /get, /anything, /headers, /status/CODE, /delay/MS, /bytes/N, /redirect/N (N
     /// redirects, then /get), /redirect-to?url=URL&status_code=302, /response-headers?NAME=VALUE,
-    /// /cookies, /cookies/set?NAME=VALUE, /flaky/N (503 for the first
+    /// /cookies, /cookies/set?NAME=VALUE, /gzip, /deflate, /brotli, /zstd, /flaky/N (503 for the first
     /// N calls). JSON answers include the request (method, url, headers, args, json)
     /// and the TLS session: protocol, cipher, ALPN and the client certificate's subject and
     /// issuer. Without --cert it serves the built-in demo certificate for localhost and accepts

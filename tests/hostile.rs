@@ -274,6 +274,31 @@ fn a_body_cut_short_says_how_much_came() {
 }
 
 #[test]
+fn a_body_that_is_not_what_its_content_encoding_says_is_named() {
+    let lying = hostile(|mut stream| {
+        read_head(&mut stream);
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 20\r\nConnection: close\r\n\r\nthis is not gzip ok!",
+        );
+    });
+    let started = Instant::now();
+    let run = Test::new("hostile-encoding")
+        .file("a.toml", &suite(&format!("http://127.0.0.1:{lying}"), ""))
+        .args(&["run", "a.toml", "-q"])
+        .code(3)
+        .any_stdout()
+        .any_stderr()
+        .run();
+    assert!(
+        run.stderr.starts_with("error: hostile: the body could not be decoded from its Content-Encoding after 0 bytes: ")
+            && run.stderr.ends_with("  = help: the server says it compressed the body one way and sent something else; `compressed = false` asks for it uncompressed\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
 fn a_huge_header_and_plain_http_on_a_tls_port_are_named() {
     let huge = hostile(|mut stream| {
         read_head(&mut stream);

@@ -265,3 +265,44 @@ fn multipart_uploads_stream_files_checked_at_load() {
         "the refused run sent nothing"
     );
 }
+
+#[test]
+fn compressed_answers_are_decoded_before_anything_reads_them() {
+    let serving = serve_demo();
+    let requests: String = ["gzip", "deflate", "brotli", "zstd"]
+        .iter()
+        .map(|route| {
+            format!(
+                "[[requests]]\nname = \"{route}\"\npath = \"/{route}\"\noutput = \"none\"\nexpect = {{ json = {{ \"$.method\" = \"GET\", \"$.headers['accept-encoding']\" = {{ contains = \"zstd\" }} }} }}\n\n"
+            )
+        })
+        .collect();
+    let text = format!(
+        "[endpoints.api]\nurl = \"{}\"\nsecure_socket = {{ cert = \"{}\" }}\n\n{requests}",
+        serving.base_url(),
+        root().join("configs/certs/ca.crt").display()
+    );
+    Test::new("compressed")
+        .file("a.toml", &text)
+        .args(&["run", "a.toml", "-q"])
+        .run();
+    // compressed = false: nothing is asked for.
+    let run = Test::new("uncompressed")
+        .file(
+            "a.toml",
+            &format!(
+                "[endpoints.api]\nurl = \"{}\"\ncompressed = false\nsecure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\npath = \"/anything\"\n",
+                serving.base_url(),
+                root().join("configs/certs/ca.crt").display()
+            ),
+        )
+        .args(&["run", "a.toml", "-q"])
+        .any_stdout()
+        .run();
+    let echo: serde_json::Value = serde_json::from_str(&run.stdout).expect("an echo");
+    assert_eq!(
+        echo["headers"]["accept-encoding"],
+        serde_json::Value::Null,
+        "{echo}"
+    );
+}

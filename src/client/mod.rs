@@ -123,6 +123,9 @@ fn common(
         (HttpVersion::Http2, false) => builder.http2_prior_knowledge(),
         _ => builder,
     };
+    if !endpoint.compressed {
+        builder = builder.no_gzip().no_brotli().no_deflate().no_zstd();
+    }
     // The whole-request `timeout` is set on each request: a request may replace it.
     builder
 }

@@ -20,7 +20,7 @@ pub fn run(options: &Options) -> Result<std::process::ExitCode, Error> {
             (Some(_), true) => "required",
         };
         info!(
-            "runner serve: listening on https://{} (client certificates: {clients}); routes: /get /anything /headers /status/CODE /delay/MS /bytes/N /redirect/N /redirect-to?url=URL /response-headers?NAME=VALUE /cookies /cookies/set?NAME=VALUE /flaky/N; Ctrl-C stops",
+            "runner serve: listening on https://{} (client certificates: {clients}); routes: /get /anything /headers /status/CODE /delay/MS /bytes/N /redirect/N /redirect-to?url=URL /response-headers?NAME=VALUE /cookies /cookies/set?NAME=VALUE /gzip /deflate /brotli /zstd /flaky/N; Ctrl-C stops",
             server.addr
         );
         let _ = tokio::signal::ctrl_c().await;

@@ -96,6 +96,7 @@ impl Converter<'_> {
             url_secrets: url.2,
             connect_to: connect_to.transpose_none()?,
             cookies: raw.cookies.unwrap_or(true),
+            compressed: raw.compressed.unwrap_or(true),
             headers: headers?,
             // Absent: 30 s, so that no server can hold a run forever.
             timeout: timeout.transpose_none()?.unwrap_or(Some(DEFAULT_TIMEOUT)),

@@ -41,6 +41,8 @@ pub struct Endpoint {
     pub connect_to: Option<ConnectTo>,
     /// The suite file's cookie jar is used (`cookies`, default true).
     pub cookies: bool,
+    /// Answers may come compressed, and are decoded (`compressed`, default true).
+    pub compressed: bool,
     pub headers: Vec<Header>,
     /// A whole request, per attempt: 30 s unless the suite says; `None`: `timeout = "none"`.
     pub timeout: Option<Duration>,

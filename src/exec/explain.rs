@@ -159,6 +159,14 @@ pub fn body_failure(
         _ if find::<hyper::Error>(error).is_some_and(hyper::Error::is_incomplete_message) => {
             "the connection closed".to_owned()
         }
+        // Every body error passes the decoder: it is named only when nothing else explains it.
+        _ if error.is_decode() => {
+            return Failure::new(format!(
+                "the body could not be decoded from its Content-Encoding after {so_far}: {}",
+                root_cause(error)
+            ))
+            .help("the server says it compressed the body one way and sent something else; `compressed = false` asks for it uncompressed");
+        }
         _ => format!("the connection failed ({})", root_cause(error)),
     };
     Failure::new(format!("the body broke off: {reason} after {so_far}"))

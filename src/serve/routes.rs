@@ -2,7 +2,8 @@
 //! `/status/{code}`, `/delay/{ms}`, `/bytes/{n}`, `/redirect/{n}` (n redirects, then `/get`),
 //! `/redirect-to?url=URL&status_code=302` (one redirect anywhere), `/response-headers?NAME=VALUE`
 //! (answers with those headers), `/cookies/set?NAME=VALUE` (sets cookies), `/cookies` (the cookies
-//! received), and `/flaky/{n}` (503 for the first n calls).
+//! received), `/gzip`, `/deflate`, `/brotli`, `/zstd` (the echo, so compressed), and `/flaky/{n}`
+//! (503 for the first n calls).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -139,6 +140,31 @@ async fn route(
                         )
                     }),
                 None => error(StatusCode::BAD_REQUEST, "give the target as ?url=URL"),
+            }
+        }
+        [encoding @ ("gzip" | "deflate" | "brotli" | "zstd")] => {
+            let echoed = echo(request, session).await;
+            let plain = echoed
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            match compress(encoding, &plain) {
+                Ok((name, bytes)) => Response::builder()
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::CONTENT_ENCODING, name)
+                    .body(body::full(bytes))
+                    .unwrap_or_else(|_| {
+                        error(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "cannot build the response",
+                        )
+                    }),
+                Err(e) => error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!("cannot compress: {e}"),
+                ),
             }
         }
         ["cookies"] => {
@@ -303,4 +329,32 @@ fn json_response(status: StatusCode, value: &Value) -> Response<ResponseBody> {
 
 fn error(status: StatusCode, message: &str) -> Response<ResponseBody> {
     json_response(status, &json!({ "error": message }))
+}
+
+/// `body` compressed as `encoding` asks, with the Content-Encoding name for it.
+fn compress(encoding: &str, body: &[u8]) -> std::io::Result<(&'static str, Vec<u8>)> {
+    use std::io::Write;
+    match encoding {
+        "gzip" => {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            encoder.write_all(body)?;
+            Ok(("gzip", encoder.finish()?))
+        }
+        "deflate" => {
+            let mut encoder =
+                flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+            encoder.write_all(body)?;
+            Ok(("deflate", encoder.finish()?))
+        }
+        "brotli" => {
+            let mut out = Vec::new();
+            {
+                let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+                encoder.write_all(body)?;
+            }
+            Ok(("br", out))
+        }
+        _ => Ok(("zstd", zstd::encode_all(body, 3)?)),
+    }
 }

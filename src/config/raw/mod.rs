@@ -60,6 +60,9 @@ pub struct RawEndpoint {
     /// Time limit for the TCP connection: default "10s" (the TLS handshake has
     /// `secure_socket.handshake_timeout`).
     pub connect_timeout: Option<Spanned<RawDuration>>,
+    /// Ask for compressed answers (Accept-Encoding: gzip, br, deflate, zstd) and decode them
+    /// before anything reads the body. Default true.
+    pub compressed: Option<bool>,
     /// Keep cookies: those a server sets are sent back on the next requests of the suite file
     /// (one jar per file). Default true.
     pub cookies: Option<bool>,
