@@ -39,6 +39,11 @@ fn read_head(stream: &mut impl Read) {
 
 /// The demo server certificate, for a TLS server the demo CA vouches for.
 fn tls_config() -> Arc<rustls::ServerConfig> {
+    tls_config_with_alpn(Vec::new())
+}
+
+/// The same, answering ALPN with `alpn` (nothing: no ALPN at all).
+fn tls_config_with_alpn(alpn: Vec<Vec<u8>>) -> Arc<rustls::ServerConfig> {
     let certs = root().join("configs/certs");
     let chain: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(certs.join("server.crt"))
@@ -54,13 +59,24 @@ fn tls_config() -> Arc<rustls::ServerConfig> {
         .expect("versions")
         .with_no_client_auth()
         .with_single_cert(chain, key)
+        .map(|mut config| {
+            config.alpn_protocols = alpn;
+            config
+        })
         .expect("a server config"),
     )
 }
 
 /// Completes the TLS handshake on `stream`, then hands the TLS stream on.
 fn over_tls(stream: TcpStream) -> rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
-    let connection = rustls::ServerConnection::new(tls_config()).expect("a connection");
+    over_tls_with(stream, tls_config())
+}
+
+fn over_tls_with(
+    stream: TcpStream,
+    config: Arc<rustls::ServerConfig>,
+) -> rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    let connection = rustls::ServerConnection::new(config).expect("a connection");
     let mut tls = rustls::StreamOwned::new(connection, stream);
     while tls.conn.is_handshaking() {
         if tls.conn.complete_io(&mut tls.sock).is_err() {
@@ -394,5 +410,37 @@ fn an_endless_body_streams_in_bounded_memory_and_max_body_is_said() {
         .args(&["run", "a.toml", "-q"])
         .code(1)
         .stderr("error: big: body expected contains \"q\", got a body larger than max_body (1 MiB): raise `max_body` to check it (a.toml:9:19)\n")
+        .run();
+}
+
+#[test]
+fn http2_asked_of_a_server_that_does_not_speak_it_is_explained() {
+    // The server takes only http/1.1 in ALPN: it refuses a client that offers only h2.
+    let refusing = hostile(|stream| {
+        let mut tls = over_tls_with(stream, tls_config_with_alpn(vec![b"http/1.1".to_vec()]));
+        read_head(&mut tls);
+    });
+    ends_with(
+        "hostile-h2-refused",
+        &tls_suite(refusing, "http_version = \"2\"", ""),
+        refusing,
+        "error: hostile: GET https://localhost:PORT/: the server speaks none of the HTTP versions runner offered in ALPN: h2 (http_version = \"2\")
+  = help: set `http_version = \"auto\"` to let the server choose, or the version it speaks
+",
+        Duration::from_secs(5),
+    );
+    // The server ignores ALPN and answers HTTP/1.1: it works, and the fallback is said.
+    let ignoring = hostile(|stream| {
+        let mut tls = over_tls(stream);
+        read_head(&mut tls);
+        let _ = tls.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        let _ = tls.flush();
+        tls.conn.send_close_notify();
+        let _ = tls.conn.complete_io(&mut tls.sock);
+    });
+    Test::new("hostile-h2-fallback")
+        .file("a.toml", &tls_suite(ignoring, "http_version = \"2\"", ""))
+        .args(&["run", "a.toml", "-q"])
+        .stderr("warning: hostile: http_version = \"2\", but the server chose no protocol in ALPN: HTTP/1.1 was used\n")
         .run();
 }

@@ -61,6 +61,8 @@ pub enum Event {
     },
     /// A piece of the body, for the destination of the last `BodyStarted`.
     Chunk(Bytes),
+    /// Something the user should hear of about this request (a silent fallback, say).
+    Warning { request: String, message: String },
     /// An attempt did not do: another follows after `wait`.
     RetryScheduled {
         request: String,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::client::phases::{Phase, PhaseTimeout};
 use crate::config::duration;
-use crate::config::suite::Endpoint;
+use crate::config::suite::{Endpoint, HttpVersion};
 use crate::tls::inspect::{CertInfo, format_time};
 use crate::tls::observe::Handshake;
 use crate::tls::{TlsClient, cipher_name};
@@ -439,6 +439,15 @@ fn tls_failure(
                 .detail(format!("the server's alert: {alert:?}"))
                 .detail(identity.map_or_else(String::new, describe))
                 .help(format!("the server must trust {issuer}; check its client CA list, and the certificate's dates and key usage"))
+        }
+        E::AlertReceived(AlertDescription::NoApplicationProtocol) => {
+            let offered = match endpoint.http_version {
+                HttpVersion::Http2 => "h2 (http_version = \"2\")",
+                HttpVersion::Http1 => "http/1.1 (http_version = \"1.1\")",
+                HttpVersion::Auto => "h2 and http/1.1",
+            };
+            Failure::new(format!("the server speaks none of the HTTP versions runner offered in ALPN: {offered}"))
+                .help("set `http_version = \"auto\"` to let the server choose, or the version it speaks")
         }
         E::AlertReceived(AlertDescription::ProtocolVersion) | E::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13 | PeerIncompatible::Tls12NotOffered | PeerIncompatible::Tls13RequiredForQuic | PeerIncompatible::SupportedVersionsExtensionRequired) => {
             Failure::new("no common TLS protocol version: the server refused the versions offered")

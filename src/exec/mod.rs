@@ -466,6 +466,21 @@ async fn attempt(
     };
     // Plain HTTP at the end of a redirect has no TLS to report.
     let over_tls = response.url().scheme() == "https";
+    if over_tls
+        && target.endpoint.http_version == crate::config::suite::HttpVersion::Http2
+        && response.version() != http::Version::HTTP_2
+    {
+        let fallback = Event::Warning {
+            request: request.name.clone(),
+            message: format!(
+                "http_version = \"2\", but the server chose no protocol in ALPN: {:?} was used",
+                response.version()
+            ),
+        };
+        if let Err(unwritable) = listener.event(fallback) {
+            return unwritten(report, unwritable);
+        }
+    }
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     // A secret this request captures from a header is hidden in its own headers too.

@@ -174,6 +174,10 @@ impl Presenter {
                     self.write(&bytes)
                 }
             }
+            Event::Warning { request, message } => {
+                warn!(file = %name, request = %request, "{request}: {message}");
+                Ok(())
+            }
             Event::RetryScheduled {
                 request,
                 attempt,
