@@ -78,7 +78,9 @@ pub struct RunArgs {
     /// The logs on stderr: readable lines, or one JSON object per event.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: crate::report::logging::LogFormat,
-    /// More detail in the logs: -v adds headers (secrets as ***) and the server's certificates.
+    /// More detail in the logs, under each request's line (secrets as ***): -v the request line
+    /// and every header sent and received; -vv also the bodies (cut at 2 KiB) and the TLS session
+    /// (chain, version, ALPN); -vvv also the HTTP and TLS libraries' own lines.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Only warnings and errors in the logs.

@@ -306,3 +306,64 @@ fn compressed_answers_are_decoded_before_anything_reads_them() {
         "{echo}"
     );
 }
+
+#[test]
+fn verbosity_shows_what_was_sent_and_received_under_each_request() {
+    let serving = serve_demo();
+    let text = format!(
+        "[endpoints.api]\nurl = \"{}\"\nheaders = {{ X-Token = \"{{{{env.TOK}}}}\" }}\nsecure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"post\"\nmethod = \"POST\"\npath = \"/anything\"\njson = {{ a = \"{{{{env.TOK}}}}\" }}\noutput = \"none\"\n",
+        serving.base_url(),
+        root().join("configs/certs/ca.crt").display()
+    );
+    let headline = "post: POST https://localhost:PORT/anything -> 200 OK in N ms, TLSv1.3, no client certificate
+  > POST https://localhost:PORT/anything
+  > accept: \\*/\\*
+  > accept-encoding: zstd,gzip,deflate,br
+  > content-length: 16
+  > content-type: application/json
+  > user-agent: runner/0.1.0
+  > x-token: \\*\\*\\*
+";
+    let port = serving.server.addr.port().to_string();
+    Test::new("verbose-1")
+        .file("a.toml", &text)
+        .args(&["run", "a.toml", "-v"])
+        .env("TOK", "abcd1234")
+        .replace(&port, "PORT")
+        .stderr_regex(&format!(
+            "{headline}  < 200 OK
+  < content-type: application/json
+  < date: .*
+  < content-length: \\d+
+1 file, 1 request: 1 passed, 0 failed, 0 could not complete, in N s
+"
+        ))
+        .run();
+    Test::new("verbose-2")
+        .file("a.toml", &text)
+        .args(&["run", "a.toml", "-vv"])
+        .env("TOK", "abcd1234")
+        .replace(&port, "PORT")
+        .stderr_regex(&format!(
+            "{headline}  > \\(body\\) \\{{\"a\":\"\\*\\*\\*\"\\}}
+  < 200 OK
+.*  server certificate: O=runner demo, CN=localhost, issued by O=runner demo, CN=runner demo CA, valid until .*
+  TLS: TLSv1.3, ALPN h2, no client certificate
+  < \\(body\\) \\[\\d+ bytes\\]
+1 file, 1 request: 1 passed, 0 failed, 0 could not complete, in N s
+"
+        ))
+        .run();
+    let run = Test::new("verbose-3")
+        .file("a.toml", &text)
+        .args(&["run", "a.toml", "-vvv"])
+        .env("TOK", "abcd1234")
+        .any_stderr()
+        .run();
+    assert!(
+        run.stderr.contains("\nconnected to 127.0.0.1:"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("abcd1234"), "{}", run.stderr);
+}

@@ -126,9 +126,9 @@ fn another_origin_gets_nothing_of_the_suites_and_the_same_origin_everything() {
         .replace(&other.server.addr.port().to_string(), "OTHER")
         .any_stdout()
         .stderr_regex(
-            r".*  redirect 302 -> https://localhost:OTHER/anything \(another origin: without the suite's headers and client certificate\)
-.*hop: GET https://localhost:OTHER/anything -> 200 OK in N ms, TLSv1.3, no client certificate
-1 file, 1 request: 1 passed, 0 failed, 0 could not complete, in N s
+            r"hop: GET https://localhost:OTHER/anything -> 200 OK in N ms, TLSv1.3, no client certificate
+.*  redirect 302 -> https://localhost:OTHER/anything \(another origin: without the suite's headers and client certificate\)
+.*1 file, 1 request: 1 passed, 0 failed, 0 could not complete, in N s
 ",
         )
         .run();

@@ -237,7 +237,7 @@ fn verbose_logs_show_headers_and_certificates_but_no_secret() {
         ),
     )
     .expect("write");
-    let mut command = runner(&dir, &["run", "suite.toml", "-v"]);
+    let mut command = runner(&dir, &["run", "suite.toml", "-vv"]);
     command.env("RUNNER_TEST_TOKEN", "tok-s3cr3t-42");
     let outcome = run(command);
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);

@@ -37,6 +37,8 @@ pub struct EndpointClient {
     pub foreign: Foreign,
     /// The suite file's cookie jar, unless `cookies = false`.
     pub jar: Option<Arc<Jar>>,
+    /// The headers the client adds to every request, as they may be shown (secrets `***`).
+    pub defaults_shown: Vec<(String, String)>,
 }
 
 /// A client built the first time it is needed: most runs never follow a redirect elsewhere,
@@ -162,7 +164,17 @@ pub fn build(
     };
     let mut headers = HeaderMap::new();
     headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
+    // What reqwest adds to every request, as it adds it.
+    let mut defaults_shown = vec![("accept".to_owned(), "*/*".to_owned())];
+    if endpoint.compressed {
+        defaults_shown.push((
+            "accept-encoding".to_owned(),
+            "zstd,gzip,deflate,br".to_owned(),
+        ));
+    }
+    defaults_shown.push(("user-agent".to_owned(), AGENT.to_owned()));
     for header in &endpoint.headers {
+        defaults_shown.push((header.name.to_string(), header.value.shown()));
         // Endpoint headers cannot use captures: the loader resolved them completely.
         let Some(value) = header.value.resolved() else {
             continue;
@@ -195,6 +207,7 @@ pub fn build(
             HOST,
             HeaderValue::from_str(&host_header).map_err(|e| fail(e.to_string()))?,
         );
+        defaults_shown.push(("host".to_owned(), host_header.clone()));
         if let Some(name) = &name {
             base.set_host(Some(name)).map_err(|e| fail(e.to_string()))?;
         }
@@ -237,6 +250,7 @@ pub fn build(
         base,
         foreign,
         jar,
+        defaults_shown,
     })
 }
 

@@ -57,6 +57,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         return Err(Error::Load(errors));
     }
     check_only(&args.only, &loaded)?;
+    if args.verbose >= 3 {
+        logging::hide(known_secrets(&loaded));
+    }
     check_vars(&args.vars.vars, &loaded)?;
     let settings = Settings {
         output: args.output,
@@ -231,6 +234,27 @@ fn output_uses<'a>(loaded: &'a [Loaded], settings: &Settings) -> Vec<OutputUse<'
         }
     }
     uses
+}
+
+/// Every secret the suites hold at load: in URLs, headers, request templates.
+fn known_secrets(loaded: &[Loaded]) -> crate::secret::Redactor {
+    let mut redactor = crate::secret::Redactor::default();
+    for suite in loaded.iter().map(|l| &l.suite) {
+        for endpoint in &suite.endpoints {
+            for secret in &endpoint.url_secrets {
+                redactor.add(secret.expose());
+            }
+            for header in &endpoint.headers {
+                header.value.load_secrets().for_each(|s| redactor.add(s));
+            }
+        }
+        for request in &suite.requests {
+            for template in request.templates() {
+                template.load_secrets().for_each(|s| redactor.add(s));
+            }
+        }
+    }
+    redactor
 }
 
 /// Every `--var` must name a variable some suite uses: a misspelt one would leave the suite's

@@ -369,6 +369,7 @@ async fn attempt(
         expectations: Vec::new(),
         error: None,
         redirects: Vec::new(),
+        sent_body: None,
         hints: Vec::new(),
     };
     let prepared = match send::prepare(target.client, target.endpoint, request, captures).await {
@@ -384,13 +385,6 @@ async fn attempt(
         }
     };
     report.url = prepared.url_shown.clone();
-    // The endpoint's headers (resolved when the suite loaded), unless the request replaces them.
-    let endpoint_headers = target
-        .endpoint
-        .headers
-        .iter()
-        .filter(|h| !request.headers.iter().any(|r| r.name == h.name))
-        .map(|h| (h.name.to_string(), h.value.shown()));
     // The cookies the jar sends with this request, as `-v` shows them (secrets hidden).
     let cookies = target
         .client
@@ -408,11 +402,16 @@ async fn attempt(
         may_retry,
         method: report.method.clone(),
         url: report.url.clone(),
-        headers: endpoint_headers
-            .chain(prepared.headers_shown.iter().cloned())
+        // Whatever was built in may still hold a secret: every value is scanned.
+        headers: prepared
+            .headers_shown
+            .iter()
+            .map(|(name, value)| (name.clone(), redactor.redact(value)))
             .chain(cookies)
             .collect(),
     };
+    // Hidden with what is known now; again at the end, with what this request captures.
+    report.sent_body = prepared.body_shown.as_deref().map(|b| redactor.redact(b));
     if let Err(unwritable) = listener.event(started_event) {
         return unwritten(report, unwritable);
     }
@@ -423,7 +422,7 @@ async fn attempt(
         gap: target.endpoint.read_timeout,
         elapsed: started.elapsed(),
     };
-    let response = match prepared.builder.send().await {
+    let response = match target.client.http.execute(prepared.request).await {
         Ok(response) => response,
         Err(error) => {
             report.duration_ms = millis(started.elapsed());
@@ -592,6 +591,7 @@ async fn attempt(
         check.expected = redactor.redact(&check.expected);
         check.actual = redactor.redact(&check.actual);
     }
+    report.sent_body = report.sent_body.as_deref().map(|b| redactor.redact(b));
     report.body = receive::present(&received, request, &redactor);
     if report.expectations.iter().all(|c| c.passed) {
         return Attempt {

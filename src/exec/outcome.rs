@@ -48,6 +48,9 @@ pub struct RequestReport {
     /// The redirects followed, in order (secrets hidden); the last is `url`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub redirects: Vec<String>,
+    /// The body sent, as `-vv` shows it (cut; secrets hidden, this request's own captures too).
+    #[serde(skip)]
+    pub sent_body: Option<String>,
     /// What may explain a failure, without changing its verdict.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<String>,

@@ -11,7 +11,8 @@ use crate::config::template::Captures;
 
 /// A request ready to send, and how it may be shown. `Debug` shows only what may be shown.
 pub struct Prepared {
-    pub builder: reqwest::RequestBuilder,
+    /// Built, ready for the endpoint's client to execute.
+    pub request: reqwest::Request,
     /// The URL with secrets as `***`.
     pub url_shown: String,
     /// The URL as the suite names it (the endpoint's host, even with a `server_name`): where a
@@ -19,8 +20,11 @@ pub struct Prepared {
     pub logical: Url,
     /// The URL as sent (the jar's cookies are those of its host).
     pub sent: Url,
-    /// Request headers as they may be shown.
+    /// Every header sent, by name, as it may be shown (what the suite set from its
+    /// templates, the client's own, content-length, a sensitive value as `***`).
     pub headers_shown: Vec<(String, String)>,
+    /// The body sent, as `-vv` shows it: text (cut at 2 KiB), or what it is.
+    pub body_shown: Option<String>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -108,13 +112,19 @@ pub async fn prepare(
     let sent = url.clone();
     let builder = client.http.request(request.method.clone(), url);
     let limit = request.timeout.unwrap_or(endpoint.timeout);
-    let (builder, headers_shown) = fill(builder, request, captures, true, true, limit).await?;
+    let (builder, suite_headers) = fill(builder, request, captures, true, true, limit).await?;
+    let built = builder
+        .build()
+        .map_err(|e| PrepareError::Invalid(format!("the request cannot be built: {e}")))?;
+    let headers_shown = sent_headers(&built, &client.defaults_shown, &suite_headers);
+    let body_shown = body_shown(&built, request);
     Ok(Prepared {
-        builder,
+        request: built,
         url_shown,
         logical,
         sent,
         headers_shown,
+        body_shown,
     })
 }
 
@@ -148,6 +158,70 @@ pub async fn prepare_hop(
         next.limit,
     );
     Ok(filled.await?.0)
+}
+
+/// Every header a built request sends, as it may be shown: the suite's own from their
+/// templates, the client's defaults unless the request replaces them, what the request builder
+/// added (content-type, Basic credentials: a sensitive value is `***`), and content-length.
+fn sent_headers(
+    built: &reqwest::Request,
+    defaults: &[(String, String)],
+    suite: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut shown: Vec<(String, String)> = defaults
+        .iter()
+        .filter(|(name, _)| !built.headers().contains_key(name.as_str()))
+        .cloned()
+        .collect();
+    for (name, value) in built.headers() {
+        let value = match suite.iter().find(|(n, _)| n == name.as_str()) {
+            Some((_, shown)) => shown.clone(),
+            None if value.is_sensitive() => crate::secret::REDACTED.to_owned(),
+            None => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        };
+        shown.push((name.to_string(), value));
+    }
+    let length = built
+        .body()
+        .and_then(reqwest::Body::as_bytes)
+        .map(<[u8]>::len);
+    if let Some(length) = length
+        && !built.headers().contains_key(http::header::CONTENT_LENGTH)
+        && (length > 0 || built.method() != http::Method::GET)
+    {
+        shown.push(("content-length".to_owned(), length.to_string()));
+    }
+    shown.sort_by(|a, b| a.0.cmp(&b.0));
+    shown
+}
+
+/// The most of a body `-vv` shows.
+const BODY_SHOWN: usize = 2048;
+
+/// The body a request sends, as `-vv` shows it (before secrets are hidden in it).
+fn body_shown(built: &reqwest::Request, request: &Request) -> Option<String> {
+    match (
+        &request.body,
+        built.body().and_then(reqwest::Body::as_bytes),
+    ) {
+        (Some(Body::File(file)), _) => Some(format!("[the file {}, streamed]", file.shown)),
+        (Some(Body::Multipart(parts)), _) => {
+            Some(format!("[a multipart form of {} fields]", parts.len()))
+        }
+        (_, Some([])) => None,
+        (_, Some(bytes)) => Some(match std::str::from_utf8(bytes) {
+            Ok(text) if text.len() > BODY_SHOWN => {
+                let cut = (0..=BODY_SHOWN)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
+                format!("{}… ({} bytes)", &text[..cut], bytes.len())
+            }
+            Ok(text) => text.to_owned(),
+            Err(_) => format!("[binary, {} bytes]", bytes.len()),
+        }),
+        _ => None,
+    }
 }
 
 /// A file as a streamed body, and its length: a large upload is never held in memory.

@@ -21,14 +21,15 @@ pub enum LogFormat {
 
 /// Sets up the process's logging. `verbosity`: -1 quiet, 0 default, 1 `-v`, 2 `-vv`.
 pub fn init(format: LogFormat, verbosity: i8) {
-    let level = match verbosity {
-        i8::MIN..=-1 => "warn",
-        0 => "info",
-        1 => "debug",
-        _ => "trace",
+    // -v: headers; -vv: bodies and TLS details; -vvv: the HTTP and TLS libraries' own lines.
+    let directives = match verbosity {
+        i8::MIN..=-1 => "warn,runner=warn",
+        0 => "warn,runner=info",
+        1 => "warn,runner=debug",
+        2 => "warn,runner=trace",
+        _ => "debug,runner=trace",
     };
-    let filter = EnvFilter::try_from_env("RUST_LOG")
-        .unwrap_or_else(|_| EnvFilter::new(format!("warn,runner={level}")));
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(directives));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(|| LogWriter(Vec::new()))
@@ -63,8 +64,25 @@ impl std::io::Write for LogWriter {
 
 impl Drop for LogWriter {
     fn drop(&mut self) {
-        super::progress::write_stderr(&self.0);
+        // The libraries' own lines (-vvv) never went through a redactor: every line is scanned
+        // for the run's secrets, runner's own too (they hold `***` already).
+        match KNOWN_SECRETS.get() {
+            Some(redactor) if !redactor.is_empty() => {
+                let text = redactor.redact(&String::from_utf8_lossy(&self.0));
+                super::progress::write_stderr(text.as_bytes());
+            }
+            _ => super::progress::write_stderr(&self.0),
+        }
     }
+}
+
+/// Every secret the run's suites hold when they load (environment values, passwords), for the
+/// lines the libraries log themselves.
+static KNOWN_SECRETS: std::sync::OnceLock<crate::secret::Redactor> = std::sync::OnceLock::new();
+
+/// Makes the log writer hide these secrets in every line, from now on.
+pub fn hide(secrets: crate::secret::Redactor) {
+    let _ = KNOWN_SECRETS.set(secrets);
 }
 
 /// The message alone, after `error: ` or `warning: `: the fields are in it already.

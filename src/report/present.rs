@@ -4,7 +4,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use tracing::{debug, error, info, warn};
+use tracing::{debug, error, info, trace, warn};
 
 use super::lines;
 use super::payload;
@@ -35,7 +35,60 @@ pub struct Presenter {
     /// The file whose events come now.
     file: usize,
     body: BodyState,
+    /// The `-v` lines of the request at hand, shown under its headline when it finishes.
+    verbose: Vec<Verbose>,
+    /// Where in them the body sent goes (after the headers sent).
+    sent_at: usize,
     pub results: Vec<FileResult>,
+}
+
+/// A `-v` line (`-vv` for a detail); a header keeps its name and value for JSON logs.
+#[derive(Debug)]
+struct Verbose {
+    text: String,
+    detail: bool,
+    header: Option<(String, String)>,
+}
+
+impl Verbose {
+    fn line(text: String) -> Self {
+        Self {
+            text,
+            detail: false,
+            header: None,
+        }
+    }
+
+    fn detail(text: String) -> Self {
+        Self {
+            text,
+            detail: true,
+            header: None,
+        }
+    }
+
+    fn header(direction: char, name: String, value: String) -> Self {
+        Self {
+            text: format!("  {direction} {name}: {value}"),
+            detail: false,
+            header: Some((name, value)),
+        }
+    }
+}
+
+/// The most of a received body `-vv` shows.
+const BODY_SHOWN: usize = 2048;
+
+/// A body cut for `-vv`.
+fn cut(text: &str) -> String {
+    if text.len() <= BODY_SHOWN {
+        return text.to_owned();
+    }
+    let end = (0..=BODY_SHOWN)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    format!("{}… ({} bytes)", &text[..end], text.len())
 }
 
 impl Presenter {
@@ -47,6 +100,8 @@ impl Presenter {
             closed: None,
             file: 0,
             body: BodyState::default(),
+            verbose: Vec::new(),
+            sent_at: 0,
             results: plan.into_iter().map(FileResult::new).collect(),
         }
     }
@@ -96,7 +151,6 @@ impl Presenter {
                 Ok(())
             }
             Event::AttemptStarted {
-                request,
                 may_retry,
                 method,
                 url,
@@ -107,48 +161,50 @@ impl Presenter {
                     may_retry,
                     ..BodyState::default()
                 };
-                debug!(file = %name, request = %request, "  > {method} {url}");
-                for (header, value) in headers {
-                    debug!(file = %name, request = %request, header = %header, value = %value, "  > {header}: {value}");
-                }
+                // -v shows the last attempt, under the request's headline.
+                self.verbose.clear();
+                self.verbose
+                    .push(Verbose::line(format!("  > {method} {url}")));
+                self.verbose
+                    .extend(headers.into_iter().map(|(h, v)| Verbose::header('>', h, v)));
+                // The body sent goes here, once this request's own captures are hidden in it.
+                self.sent_at = self.verbose.len();
                 Ok(())
             }
             Event::Answer {
-                request,
+                status,
                 headers,
                 certificates,
                 ..
             } => {
-                for (header, value) in headers {
-                    debug!(file = %name, request = %request, header = %header, value = %value, "  < {header}: {value}");
-                }
+                self.verbose.push(Verbose::line(format!(
+                    "  < {}",
+                    http::StatusCode::from_u16(status)
+                        .map_or_else(|_| status.to_string(), |s| s.to_string())
+                )));
+                self.verbose
+                    .extend(headers.into_iter().map(|(h, v)| Verbose::header('<', h, v)));
                 for cert in certificates {
-                    debug!(
-                        file = %name,
-                        request = %request,
-                        subject = %cert.subject,
-                        issuer = %cert.issuer,
-                        not_after = %cert.not_after,
+                    self.verbose.push(Verbose::detail(format!(
                         "  server certificate: {}, issued by {}, valid until {}",
-                        cert.subject,
-                        cert.issuer,
-                        cert.not_after
-                    );
+                        cert.subject, cert.issuer, cert.not_after
+                    )));
                 }
                 Ok(())
             }
             Event::Redirected {
-                request,
                 status,
                 to,
                 stripped,
+                ..
             } => {
                 let what = if stripped {
                     " (another origin: without the suite's headers and client certificate)"
                 } else {
                     ""
                 };
-                debug!(file = %name, request = %request, status, to = %to, "  redirect {status} -> {to}{what}");
+                self.verbose
+                    .push(Verbose::line(format!("  redirect {status} -> {to}{what}")));
                 Ok(())
             }
             Event::BodyStarted { to, kind, whole } => {
@@ -207,6 +263,7 @@ impl Presenter {
                         .get_or_insert_with(|| unwritable.0.clone());
                 }
                 lines::finished(&name, &finished.report);
+                self.verbose_lines(&name, &finished.report);
                 if let Some(result) = self.results.get_mut(file) {
                     result.finished.push(*finished);
                 }
@@ -214,6 +271,52 @@ impl Presenter {
                 written
             }
             Event::FileFinished => self.flush(),
+        }
+    }
+
+    /// The request's `-v` lines under its headline, then (`-vv`) its TLS session and the body
+    /// received.
+    fn verbose_lines(&mut self, file: &str, report: &crate::exec::RequestReport) {
+        if let Some(body) = &report.sent_body {
+            let at = self.sent_at.min(self.verbose.len());
+            self.verbose
+                .insert(at, Verbose::detail(format!("  > (body) {body}")));
+        }
+        if let Some(tls) = &report.tls {
+            self.verbose.push(Verbose::detail(format!(
+                "  TLS: {}, ALPN {}, {}",
+                tls.version.as_deref().unwrap_or("TLS"),
+                tls.alpn.as_deref().unwrap_or("none"),
+                if tls.client_certificate {
+                    "client certificate presented"
+                } else {
+                    "no client certificate"
+                }
+            )));
+        }
+        let received = match &report.body {
+            crate::exec::Body::Json(value) => Some(cut(&value.to_string())),
+            crate::exec::Body::Text(text) if !text.is_empty() => Some(cut(text)),
+            crate::exec::Body::Elsewhere {
+                bytes,
+                file: Some(to),
+            } => Some(format!("[{bytes} bytes, written to {to}]")),
+            crate::exec::Body::Elsewhere { bytes, file: None } => Some(format!("[{bytes} bytes]")),
+            _ => None,
+        };
+        if let Some(received) = received {
+            self.verbose
+                .push(Verbose::detail(format!("  < (body) {received}")));
+        }
+        let request = &report.name;
+        for line in self.verbose.drain(..) {
+            match (line.detail, line.header) {
+                (false, Some((header, value))) => {
+                    debug!(file, request = %request, header = %header, value = %value, "{}", line.text);
+                }
+                (false, None) => debug!(file, request = %request, "{}", line.text),
+                (true, _) => trace!(file, request = %request, "{}", line.text),
+            }
         }
     }
 

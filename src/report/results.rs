@@ -37,6 +37,7 @@ impl PlannedRequest {
             expectations: Vec::new(),
             error,
             redirects: Vec::new(),
+            sent_body: None,
             hints: Vec::new(),
         }
     }
