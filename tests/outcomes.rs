@@ -335,7 +335,7 @@ fn json_logs_and_outputs_name_their_file() {
         .args(&["run", "a.toml", "--log-format", "json"])
         .code(2)
         .stderr(
-            r#"{"level":"ERROR","file":"a.toml","line":3,"column":1,"message":"unknown key `certt`","help":"the keys allowed here are `url`, `headers`, `timeout`, `connect_timeout`, `compressed`, `cookies`, `connect_to`, `max_body`, `read_timeout`, `http_version`, `follow_redirects` or `secure_socket`"}
+            r#"{"level":"ERROR","file":"a.toml","line":3,"column":1,"message":"unknown key `certt`","help":"the keys allowed here are `url`, `headers`, `timeout`, `connect_timeout`, `proxy`, `compressed`, `cookies`, `connect_to`, `max_body`, `read_timeout`, `http_version`, `follow_redirects` or `secure_socket`"}
 "#,
         )
         .run();

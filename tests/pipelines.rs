@@ -367,3 +367,141 @@ fn verbosity_shows_what_was_sent_and_received_under_each_request() {
     );
     assert!(!run.stderr.contains("abcd1234"), "{}", run.stderr);
 }
+
+/// A forward proxy on loopback: it opens CONNECT tunnels (or refuses them with 403), counting
+/// the tunnels it opened.
+fn connect_proxy(refuse: bool) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("an address").port();
+    let tunnels = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&tunnels);
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten().take(16) {
+            let counted = std::sync::Arc::clone(&counted);
+            std::thread::spawn(move || {
+                let mut client = client;
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && client.read(&mut byte).is_ok_and(|n| n == 1) {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let target = head
+                    .strip_prefix("CONNECT ")
+                    .and_then(|rest| rest.split_whitespace().next())
+                    .unwrap_or_default()
+                    .to_owned();
+                if refuse || target.is_empty() {
+                    let _ =
+                        client.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+                    return;
+                }
+                let Ok(server) =
+                    std::net::TcpStream::connect(target.replace("localhost", "127.0.0.1"))
+                else {
+                    let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
+                    return;
+                };
+                counted.fetch_add(1, Ordering::SeqCst);
+                let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                let (mut up_from, mut up_to) = (
+                    client.try_clone().expect("a clone"),
+                    server.try_clone().expect("a clone"),
+                );
+                let (mut down_from, mut down_to) = (server, client);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut up_from, &mut up_to);
+                    let _ = up_to.shutdown(std::net::Shutdown::Write);
+                });
+                let _ = std::io::copy(&mut down_from, &mut down_to);
+                let _ = down_to.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (port, tunnels)
+}
+
+#[test]
+fn requests_go_through_a_proxy_that_is_named() {
+    use std::sync::atomic::Ordering;
+    let serving = serve_demo();
+    let (proxy, tunnels) = connect_proxy(false);
+    let suite = |setting: &str| {
+        format!(
+            "[endpoints.api]\nurl = \"{}\"\n{setting}secure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"via\"\npath = \"/get\"\noutput = \"none\"\n",
+            serving.base_url(),
+            root().join("configs/certs/ca.crt").display()
+        )
+    };
+    let port = serving.server.addr.port().to_string();
+    let through = "via: GET https://localhost:PORT/get -> 200 OK in N ms via proxy 127.0.0.1:PROXY, TLSv1.3, no client certificate
+1 file, 1 request: 1 passed, 0 failed, 0 could not complete, in N s
+";
+    let direct =
+        "via: GET https://localhost:PORT/get -> 200 OK in N ms, TLSv1.3, no client certificate
+1 file, 1 request: 1 passed, 0 failed, 0 could not complete, in N s
+";
+    let cases: [(&str, String, &[(&str, String)], &str, usize); 4] = [
+        (
+            "proxy-key",
+            format!("proxy = {{ url = \"http://127.0.0.1:{proxy}\" }}\n"),
+            &[],
+            through,
+            1,
+        ),
+        (
+            "proxy-env",
+            String::new(),
+            &[("HTTPS_PROXY", format!("http://127.0.0.1:{proxy}"))],
+            through,
+            2,
+        ),
+        (
+            "proxy-env-no-proxy",
+            String::new(),
+            &[
+                ("HTTPS_PROXY", format!("http://127.0.0.1:{proxy}")),
+                ("NO_PROXY", "example.com,localhost".to_owned()),
+            ],
+            direct,
+            2,
+        ),
+        (
+            "proxy-none",
+            "proxy = \"none\"\n".to_owned(),
+            &[("HTTPS_PROXY", format!("http://127.0.0.1:{proxy}"))],
+            direct,
+            2,
+        ),
+    ];
+    for (name, setting, env, logs, opened) in cases {
+        let mut test = Test::new(name)
+            .file("a.toml", &suite(&setting))
+            .args(&["run", "a.toml"])
+            .replace(&port, "PORT")
+            .replace(&proxy.to_string(), "PROXY")
+            .stderr(logs);
+        for (key, value) in env {
+            test = test.env(key, value);
+        }
+        test.run();
+        assert_eq!(tunnels.load(Ordering::SeqCst), opened, "{name}");
+    }
+    // A proxy that refuses is named as the proxy, not the target.
+    let (refusing, _) = connect_proxy(true);
+    Test::new("proxy-refuses")
+        .file("a.toml", &suite(&format!("proxy = {{ url = \"http://127.0.0.1:{refusing}\" }}\n")))
+        .args(&["run", "a.toml"])
+        .replace(&port, "PORT")
+        .replace(&refusing.to_string(), "PROXY")
+        .code(3)
+        .stderr_regex(
+            r#"error: via: GET https://localhost:PORT/get: could not reach localhost:PORT through the proxy 127.0.0.1:PROXY: .*
+  = help: check the proxy: `proxy.url` in the suite, or HTTPS_PROXY / HTTP_PROXY in the environment; `proxy = "none"` goes direct
+1 file, 1 request: 0 passed, 0 failed, 1 could not complete, in N s
+"#,
+        )
+        .run();
+}

@@ -23,6 +23,15 @@ pub fn runner(dir: &Path, args: &[&str]) -> Command {
         .args(args)
         .current_dir(dir)
         .env_remove("RUST_LOG")
+        // A proxy of the machine's must not carry the tests' loopback requests.
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
         // The system's trust store is the demo CA, so no test depends on the machine's.
         .env("SSL_CERT_FILE", root().join("configs/certs/ca.crt"))
         .env_remove("SSL_CERT_DIR")

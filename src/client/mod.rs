@@ -18,7 +18,7 @@ use rustls::pki_types::ServerName;
 use url::Url;
 
 pub use crate::config::suite::{ConnectRule, ConnectTo};
-use crate::config::suite::{Endpoint, HttpVersion, Redirects};
+use crate::config::suite::{Endpoint, HttpVersion, ProxySetting, Redirects};
 use crate::tls::TlsClient;
 
 /// How long opening a TCP connection may take when the suite does not say.
@@ -39,6 +39,90 @@ pub struct EndpointClient {
     pub jar: Option<Arc<Jar>>,
     /// The headers the client adds to every request, as they may be shown (secrets `***`).
     pub defaults_shown: Vec<(String, String)>,
+    /// The proxy the endpoint's requests go through ("host:port"), if any.
+    pub proxy: Option<String>,
+}
+
+/// Whom a client sends through.
+#[derive(Debug, Clone)]
+enum Route {
+    Direct,
+    Via(Url, Option<String>),
+    /// reqwest's own reading of the environment (for the other-origins client, whose hosts are
+    /// not known in advance).
+    Environment,
+}
+
+/// The proxy of the endpoint's own requests: its `proxy`, or the environment's, unless its host
+/// is one to reach directly.
+fn route(endpoint: &Endpoint) -> Route {
+    let host = endpoint.url.host_str().unwrap_or_default();
+    match &endpoint.proxy {
+        ProxySetting::None => Route::Direct,
+        ProxySetting::Via { url, no_proxy, .. } => {
+            if excluded(host, no_proxy.iter().map(String::as_str)) {
+                Route::Direct
+            } else {
+                Route::Via(url.clone(), Some(no_proxy.join(",")))
+            }
+        }
+        ProxySetting::Environment => {
+            let names: &[&str] = if endpoint.url.scheme() == "https" {
+                &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+            } else {
+                &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+            };
+            let proxy = names
+                .iter()
+                .filter_map(|name| std::env::var(name).ok())
+                .find(|value| !value.trim().is_empty())
+                .and_then(|value| Url::parse(value.trim()).ok());
+            let no_proxy = std::env::var("NO_PROXY")
+                .or_else(|_| std::env::var("no_proxy"))
+                .unwrap_or_default();
+            match proxy {
+                Some(url) if !excluded(host, no_proxy.split(',')) => Route::Via(url, None),
+                _ => Route::Direct,
+            }
+        }
+    }
+}
+
+/// Whether `host` is reached directly by a NO_PROXY-style list: a name, a ".suffix", or "*".
+fn excluded<'a>(host: &str, list: impl IntoIterator<Item = &'a str>) -> bool {
+    list.into_iter().map(str::trim).any(|entry| {
+        let entry = entry.trim_start_matches('.');
+        entry == "*"
+            || (!entry.is_empty()
+                && (host.eq_ignore_ascii_case(entry)
+                    || host
+                        .to_ascii_lowercase()
+                        .ends_with(&format!(".{}", entry.to_ascii_lowercase()))))
+    })
+}
+
+/// A client builder sending through `route`.
+fn routed(builder: reqwest::ClientBuilder, route: &Route) -> reqwest::ClientBuilder {
+    match route {
+        Route::Environment => builder,
+        Route::Direct => builder.no_proxy(),
+        // The loader checked the URL, so reqwest takes it.
+        Route::Via(url, no_proxy) => match reqwest::Proxy::all(url.as_str()) {
+            Ok(proxy) => builder
+                .no_proxy()
+                .proxy(proxy.no_proxy(no_proxy.as_deref().and_then(reqwest::NoProxy::from_string))),
+            Err(_) => builder.no_proxy(),
+        },
+    }
+}
+
+/// "host:port" of a proxy, without its credentials.
+fn proxy_shown(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or_default()
+    )
 }
 
 /// A client built the first time it is needed: most runs never follow a redirect elsewhere,
@@ -94,8 +178,12 @@ const AGENT: &str = concat!("runner/", env!("CARGO_PKG_VERSION"));
 fn common(
     endpoint: &Endpoint,
     tls: Option<(&TlsClient, &rustls::ClientConfig)>,
+    route: &Route,
 ) -> reqwest::ClientBuilder {
-    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    let mut builder = routed(
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()),
+        route,
+    );
     // The TCP connection and the TLS handshake are timed as two phases, each with its limit.
     builder = builder.connector_layer(phases::Phases {
         connect: endpoint.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
@@ -184,7 +272,12 @@ pub fn build(
         headers.insert(header.name.clone(), value);
     }
 
-    let mut builder = common(endpoint, tls.map(|t| (t, t.config.as_ref())));
+    let own_route = route(endpoint);
+    let proxy = match &own_route {
+        Route::Via(url, _) => Some(proxy_shown(url)),
+        _ => None,
+    };
+    let mut builder = common(endpoint, tls.map(|t| (t, t.config.as_ref())), &own_route);
     let mut base = endpoint.url.clone();
     let real_host = endpoint.url.host_str().unwrap_or_default().to_owned();
     let real_port = endpoint.url.port_or_known_default().unwrap_or(443);
@@ -251,17 +344,28 @@ pub fn build(
         foreign,
         jar,
         defaults_shown,
+        proxy,
     })
 }
 
 /// The client for other origins: the endpoint's trust without its identity; for an `http://`
 /// endpoint, the system's trust (a redirect may lead to https://).
 fn foreign_builder(endpoint: &Endpoint, tls: Option<&TlsClient>) -> reqwest::ClientBuilder {
+    // Other hosts: the endpoint's own proxy, or the environment read host by host.
+    let route = match &endpoint.proxy {
+        ProxySetting::Environment => Route::Environment,
+        ProxySetting::None => Route::Direct,
+        ProxySetting::Via { url, no_proxy, .. } => {
+            Route::Via(url.clone(), Some(no_proxy.join(",")))
+        }
+    };
     match tls {
-        Some(tls) => common(endpoint, Some((tls, tls.foreign_config.as_ref()))),
+        Some(tls) => common(endpoint, Some((tls, tls.foreign_config.as_ref())), &route),
         None => {
-            let mut builder =
-                reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+            let mut builder = routed(
+                reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()),
+                &route,
+            );
             builder = builder.connector_layer(phases::Phases {
                 connect: endpoint.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
                 handshake: DEFAULT_HANDSHAKE_TIMEOUT,

@@ -7,13 +7,13 @@ use url::Url;
 
 use super::convert::Converter;
 use super::raw::{
-    RawCert, RawEndpoint, RawHttpVersion, RawKey, RawOtherOrigins, RawProtocol, RawRedirects,
-    RawSecureSocket,
+    RawCert, RawEndpoint, RawHttpVersion, RawKey, RawOtherOrigins, RawProtocol, RawProxy,
+    RawRedirects, RawSecureSocket,
 };
 use super::spanned::Spanned;
 use super::suite::{
-    ConnectTo, Endpoint, Header, HttpVersion, Identity, OtherOrigins, Redirects, SecureSocket,
-    TlsVersion, Trust,
+    ConnectTo, Endpoint, Header, HttpVersion, Identity, OtherOrigins, ProxySetting, Redirects,
+    SecureSocket, TlsVersion, Trust,
 };
 use super::template::CaptureNames;
 use crate::diagnostic::quoted_list;
@@ -37,6 +37,45 @@ impl Converter<'_> {
         let connect_timeout = raw.connect_timeout.as_ref().map(|d| self.duration(d, true));
         let read_timeout = raw.read_timeout.as_ref().map(|d| self.timeout(d));
         let max_body = raw.max_body.as_ref().map(|s| self.size(s));
+        let proxy = match raw.proxy.as_ref() {
+            None => Some(ProxySetting::Environment),
+            Some(spanned) => match spanned.get() {
+                RawProxy::Off(text) if text == "none" => Some(ProxySetting::None),
+                RawProxy::Off(text) => {
+                    self.report(
+                        self.error(&spanned.span(), format!("`{text}` is not a proxy setting"))
+                            .help("write proxy = \"none\" to go direct, or proxy = { url = \"http://proxy:3128\" }"),
+                    );
+                    None
+                }
+                RawProxy::Via(table) => {
+                    let span = spanned.span();
+                    let text = Spanned::new(span.clone(), table.url.clone());
+                    let resolved = self.resolve_now(&text)?;
+                    match Url::parse(&resolved.value) {
+                        Ok(url)
+                            if matches!(url.scheme(), "http" | "https" | "socks5" | "socks5h") =>
+                        {
+                            Some(ProxySetting::Via {
+                                url,
+                                shown: resolved.shown,
+                                no_proxy: table.no_proxy.clone(),
+                            })
+                        }
+                        _ => {
+                            self.report(
+                                self.error(
+                                    &span,
+                                    format!("`{}` is not a proxy URL", resolved.shown),
+                                )
+                                .help("write http://host:port (or https://, socks5://)"),
+                            );
+                            None
+                        }
+                    }
+                }
+            },
+        };
         let connect_to = raw.connect_to.as_ref().map(|raw| {
             let resolved = self.resolve_now(raw)?;
             let parsed = ConnectTo::parse(&resolved.value);
@@ -97,6 +136,7 @@ impl Converter<'_> {
             connect_to: connect_to.transpose_none()?,
             cookies: raw.cookies.unwrap_or(true),
             compressed: raw.compressed.unwrap_or(true),
+            proxy: proxy?,
             headers: headers?,
             // Absent: 30 s, so that no server can hold a run forever.
             timeout: timeout.transpose_none()?.unwrap_or(Some(DEFAULT_TIMEOUT)),

@@ -43,6 +43,8 @@ pub struct Endpoint {
     pub cookies: bool,
     /// Answers may come compressed, and are decoded (`compressed`, default true).
     pub compressed: bool,
+    /// Which proxy, if any, carries its requests.
+    pub proxy: ProxySetting,
     pub headers: Vec<Header>,
     /// A whole request, per attempt: 30 s unless the suite says; `None`: `timeout = "none"`.
     pub timeout: Option<Duration>,
@@ -72,6 +74,21 @@ impl std::fmt::Debug for Endpoint {
             .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
+}
+
+/// An endpoint's proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxySetting {
+    /// HTTPS_PROXY / HTTP_PROXY / ALL_PROXY and NO_PROXY from the environment.
+    Environment,
+    /// `proxy = "none"`.
+    None,
+    /// `proxy = { url, no_proxy }`; `shown` is the URL with secrets as `***`.
+    Via {
+        url: Url,
+        shown: String,
+        no_proxy: Vec<String>,
+    },
 }
 
 /// Where to connect instead of the URL's host and port.

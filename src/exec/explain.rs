@@ -53,7 +53,7 @@ impl Failure {
 }
 
 /// The limits a request ran under, to say which one a timeout was.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// The whole request (`timeout`), when there is one.
     pub whole: Option<Duration>,
@@ -61,6 +61,8 @@ pub struct Limits {
     pub gap: Option<Duration>,
     /// How long the request ran.
     pub elapsed: Duration,
+    /// The proxy between runner and the server, if one is.
+    pub proxy: Option<String>,
 }
 
 impl Limits {
@@ -252,6 +254,16 @@ pub fn failure(
 ) -> Failure {
     let host = endpoint.url.host_str().unwrap_or_default();
     let port = endpoint.url.port_or_known_default().unwrap_or_default();
+    if let Some(proxy) = &limits.proxy
+        && error.is_connect()
+    {
+        let what =
+            find::<PhaseTimeout>(error).map_or_else(|| root_cause(error), ToString::to_string);
+        return Failure::new(format!(
+            "could not reach {host}:{port} through the proxy {proxy}: {what}"
+        ))
+        .help("check the proxy: `proxy.url` in the suite, or HTTPS_PROXY / HTTP_PROXY in the environment; `proxy = \"none\"` goes direct");
+    }
     if let Some(timeout) = find::<PhaseTimeout>(error) {
         return phase_timeout(timeout, host, port);
     }

@@ -368,6 +368,7 @@ async fn attempt(
         tls: None,
         expectations: Vec::new(),
         error: None,
+        proxy: target.client.proxy.clone(),
         redirects: Vec::new(),
         sent_body: None,
         hints: Vec::new(),
@@ -421,6 +422,7 @@ async fn attempt(
         whole: request.timeout.unwrap_or(target.endpoint.timeout),
         gap: target.endpoint.read_timeout,
         elapsed: started.elapsed(),
+        proxy: target.client.proxy.clone(),
     };
     let response = match target.client.http.execute(prepared.request).await {
         Ok(response) => response,
@@ -649,16 +651,20 @@ fn tls_report(
     response: &reqwest::Response,
 ) -> (TlsReport, Option<CertInfo>) {
     let info = response.extensions().get::<reqwest::tls::TlsInfo>();
-    let version = info.and_then(reqwest::tls::TlsInfo::version).map(|v| {
-        if v == reqwest::tls::Version::TLS_1_3 {
-            "TLSv1.3"
-        } else if v == reqwest::tls::Version::TLS_1_2 {
-            "TLSv1.2"
-        } else {
-            "TLS"
-        }
-        .to_owned()
-    });
+    let version = info
+        .and_then(reqwest::tls::TlsInfo::version)
+        .map(|v| {
+            if v == reqwest::tls::Version::TLS_1_3 {
+                "TLSv1.3"
+            } else if v == reqwest::tls::Version::TLS_1_2 {
+                "TLSv1.2"
+            } else {
+                "TLS"
+            }
+            .to_owned()
+        })
+        // Through a proxy's tunnel the client reports nothing: the handshake record tells.
+        .or_else(|| handshake.version.map(str::to_owned));
     let chain: Vec<CertInfo> = if chain.is_empty() {
         info.and_then(reqwest::tls::TlsInfo::peer_certificate)
             .and_then(|der| CertInfo::from_der(der).ok())

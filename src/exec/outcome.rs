@@ -45,6 +45,9 @@ pub struct RequestReport {
     pub tls: Option<TlsReport>,
     pub expectations: Vec<ExpectationReport>,
     pub error: Option<String>,
+    /// The proxy the request went through ("host:port").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
     /// The redirects followed, in order (secrets hidden); the last is `url`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub redirects: Vec<String>,

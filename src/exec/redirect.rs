@@ -167,6 +167,7 @@ pub async fn follow(
                 whole: hop.request.timeout.unwrap_or(endpoint.timeout),
                 gap: endpoint.read_timeout,
                 elapsed: sent_at.elapsed(),
+                proxy: None,
             };
             let failure = super::explain::failure(&error, endpoint, hop.target.tls, 0, &limits);
             HopError::Broken(

@@ -24,6 +24,10 @@ pub fn finished(file: &str, report: &RequestReport) {
         } else {
             String::new()
         };
+        let via = report
+            .proxy
+            .as_ref()
+            .map_or_else(String::new, |proxy| format!(" via proxy {proxy}"));
         info!(
             file,
             request = %report.name,
@@ -34,7 +38,7 @@ pub fn finished(file: &str, report: &RequestReport) {
             attempts = report.attempts,
             tls_version = report.tls.as_ref().and_then(|t| t.version.as_deref()).unwrap_or(""),
             client_certificate = report.tls.as_ref().is_some_and(|t| t.client_certificate),
-            "{}: {} {} -> {} in {} ms{tls_words}{attempts}",
+            "{}: {} {} -> {} in {} ms{via}{tls_words}{attempts}",
             report.name,
             report.method,
             report.url,

@@ -36,6 +36,7 @@ impl PlannedRequest {
             tls: None,
             expectations: Vec::new(),
             error,
+            proxy: None,
             redirects: Vec::new(),
             sent_body: None,
             hints: Vec::new(),

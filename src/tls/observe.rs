@@ -37,6 +37,8 @@ pub struct Handshake {
     pub client_cert_sent: bool,
     /// How many handshakes presented a certificate so far: tells a new handshake from an old.
     pub number: u64,
+    /// The protocol version, as the server's handshake signature showed it ("TLSv1.3").
+    pub version: Option<&'static str>,
     request_since_presented: bool,
 }
 
@@ -47,6 +49,7 @@ impl Default for Handshake {
             client_cert_requested: false,
             client_cert_sent: false,
             number: 0,
+            version: None,
             request_since_presented: false,
         }
     }
@@ -74,6 +77,13 @@ impl Handshakes {
             h.request_since_presented = false;
             h.number += 1;
         });
+    }
+
+    /// The server signed the handshake in this version (rustls asks the verifier to check a
+    /// TLS 1.2 or a TLS 1.3 signature): what the connection speaks, also through a proxy's
+    /// tunnel, where the HTTP client reports no TLS facts.
+    pub fn signed(&self, version: &'static str) {
+        self.update(|h| h.version = Some(version));
     }
 
     /// How many handshakes presented a certificate so far, without copying the record.

@@ -113,6 +113,7 @@ impl ServerCertVerifier for ServerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
+        self.handshakes.signed("TLSv1.2");
         verify_tls12_signature(
             message,
             cert,
@@ -127,6 +128,7 @@ impl ServerCertVerifier for ServerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
+        self.handshakes.signed("TLSv1.3");
         verify_tls13_signature(
             message,
             cert,

@@ -60,6 +60,10 @@ pub struct RawEndpoint {
     /// Time limit for the TCP connection: default "10s" (the TLS handshake has
     /// `secure_socket.handshake_timeout`).
     pub connect_timeout: Option<Spanned<RawDuration>>,
+    /// A forward proxy: `{ url = "http://proxy:3128", no_proxy = ["localhost", ".internal"] }`,
+    /// or "none" to go direct. Absent: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY and NO_PROXY from
+    /// the environment.
+    pub proxy: Option<Spanned<RawProxy>>,
     /// Ask for compressed answers (Accept-Encoding: gzip, br, deflate, zstd) and decode them
     /// before anything reads the body. Default true.
     pub compressed: Option<bool>,
@@ -357,6 +361,32 @@ pub struct RawProtocol {
     pub name: Option<Spanned<String>>,
     /// "TLSv1.2", "TLSv1.3", or both (the default).
     pub versions: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// A proxy setting: "none", or a proxy to use.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(
+    untagged,
+    expecting = "\"none\", or { url = \"http://proxy:3128\", no_proxy = [...] }"
+)]
+#[schemars(rename = "Proxy")]
+pub enum RawProxy {
+    /// "none": go direct, whatever the environment says.
+    Off(String),
+    Via(RawProxyTable),
+}
+
+/// A forward proxy.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ProxyTable")]
+pub struct RawProxyTable {
+    /// The proxy: http://host:port (CONNECT for https:// URLs), https:// or socks5://; it may
+    /// carry user:password.
+    pub url: String,
+    /// Hosts reached directly: a name, ".suffix" for a domain, or "*" for all.
+    #[serde(default)]
+    pub no_proxy: Vec<String>,
 }
 
 /// A size: a number of bytes, or text such as "64MiB".
