@@ -423,6 +423,9 @@ fn connect_proxy(refuse: bool) -> (u16, std::sync::Arc<std::sync::atomic::Atomic
     (port, tunnels)
 }
 
+/// A proxy case: name, endpoint setting, environment, the logs, and the tunnels opened so far.
+type ProxyCase<'a> = (&'a str, String, &'a [(&'a str, String)], &'a str, usize);
+
 #[test]
 fn requests_go_through_a_proxy_that_is_named() {
     use std::sync::atomic::Ordering;
@@ -443,7 +446,7 @@ fn requests_go_through_a_proxy_that_is_named() {
         "via: GET https://localhost:PORT/get -> 200 OK in N ms, TLSv1.3, no client certificate
 1 file, 1 request: 1 passed, 0 failed, 0 could not complete, in N s
 ";
-    let cases: [(&str, String, &[(&str, String)], &str, usize); 4] = [
+    let cases: [ProxyCase<'_>; 4] = [
         (
             "proxy-key",
             format!("proxy = {{ url = \"http://127.0.0.1:{proxy}\" }}\n"),
