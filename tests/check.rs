@@ -90,6 +90,14 @@ configs/mtls.toml: ok, 1 endpoint, 1 request
       key: RSA 2048, expires 2126-11-04 05:49:11 UTC
     protocol: TLSv1.2, TLSv1.3
   request \"who am I\": GET api /anything
+configs/pipeline.toml: ok, 1 endpoint, 4 requests
+  endpoint api: https://localhost:8443 (HTTP auto)
+    trust: certs/ca.crt (1 certificate)
+    protocol: TLSv1.2, TLSv1.3
+  request \"log in\": GET api /cookies/set?session=demo-session
+  request \"the session cookie comes back\": GET api /cookies
+  request \"upload a report\": POST api /anything
+  request \"a gzip answer, decoded\": GET api /gzip
 configs/smoke.toml: ok, 1 endpoint, 3 requests
   endpoint api: https://localhost:8443 (HTTP auto)
     trust: certs/ca.crt (1 certificate)

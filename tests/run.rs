@@ -81,7 +81,7 @@ fn demo_runs_every_example_suite() {
         outcome.stderr
     );
     assert!(
-        outcome.stderr.ends_with("runner demo: 6 suites passed\n"),
+        outcome.stderr.ends_with("runner demo: 7 suites passed\n"),
         "{}",
         outcome.stderr
     );
