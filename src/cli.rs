@@ -54,6 +54,15 @@ pub enum Command {
     Serve(ServeArgs),
     /// Show the product: run the suites of configs/ against an in-process `runner serve`.
     Demo(DemoArgs),
+    /// Print shell completions: bash, zsh, fish, powershell or elvish.
+    ///
+    /// For example `runner completions bash > ~/.local/share/bash-completion/completions/runner`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `runner man > runner.1 && man ./runner.1`.
+    Man,
     /// Print the JSON Schema of the suite format.
     ///
     /// Editors use it for completion and checking: start a suite with
@@ -70,6 +79,9 @@ pub struct RunArgs {
     /// Leave out the suite files this glob matches (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Let a suite without requests pass (by default it is an error: it tests nothing).
+    #[arg(long)]
+    pub allow_empty: bool,
     #[command(flatten)]
     pub vars: VarArgs,
     /// What goes to stdout: response bodies, one JSON object per request, or nothing.

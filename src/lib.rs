@@ -53,6 +53,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             .map_err(error::Error::Serve)
             .and_then(|o| commands::serve::run(&o)),
         Command::Demo(args) => commands::demo::run(&args.configs),
+        Command::Completions { shell } => print_completions(shell),
+        Command::Man => print_man(),
     };
     match outcome {
         Ok(code) => code,
@@ -70,6 +72,24 @@ pub fn schema() -> String {
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
+}
+
+fn print_completions(shell: clap_complete::Shell) -> Result<ExitCode, Error> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command, "runner", &mut out);
+    std::io::stdout().write_all(&out).map_err(Error::Output)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_man() -> Result<ExitCode, Error> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command)
+        .render(&mut out)
+        .map_err(Error::Output)?;
+    std::io::stdout().write_all(&out).map_err(Error::Output)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_schema() -> Result<ExitCode, Error> {

@@ -508,3 +508,57 @@ fn requests_go_through_a_proxy_that_is_named() {
         )
         .run();
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = Test::new(&format!("completions-{shell}"))
+            .args(&["completions", shell])
+            .any_stdout()
+            .run();
+        assert!(run.stdout.contains("runner"), "{shell}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("--connect-to"),
+            "{shell} knows the options"
+        );
+    }
+    // bash takes the script: `runner` gets its completion function.
+    let registered = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source <({} completions bash) && complete -p runner",
+            env!("CARGO_BIN_EXE_runner")
+        ))
+        .output()
+        .expect("bash runs");
+    assert!(
+        String::from_utf8_lossy(&registered.stdout).contains("-F _runner"),
+        "{}",
+        String::from_utf8_lossy(&registered.stderr)
+    );
+    let man = Test::new("man").args(&["man"]).any_stdout().run();
+    assert!(
+        man.stdout.starts_with(".ie \\n(.g .ds Aq"),
+        "{}",
+        &man.stdout[..80]
+    );
+    for part in [".TH runner 1", "completions", "check"] {
+        assert!(man.stdout.contains(part), "{part}");
+    }
+}
+
+#[test]
+fn an_empty_suite_is_an_error_unless_allowed() {
+    let empty = "[endpoints.api]\nurl = \"https://localhost:1\"\n";
+    Test::new("empty-suite")
+        .file("a.toml", empty)
+        .args(&["run", "a.toml"])
+        .code(2)
+        .stderr("error: this suite holds no request: it would pass without testing anything\n --> a.toml\n  = help: add a [[requests]] table, or pass --allow-empty\n")
+        .run();
+    Test::new("empty-suite-allowed")
+        .file("a.toml", empty)
+        .args(&["run", "a.toml", "--allow-empty"])
+        .stderr("1 file, 0 requests: 0 passed, 0 failed, 0 could not complete, in N s\n")
+        .run();
+}

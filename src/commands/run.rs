@@ -56,6 +56,22 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
     if !errors.is_empty() {
         return Err(Error::Load(errors));
     }
+    if !args.allow_empty {
+        let empty: Vec<Diagnostic> = loaded
+            .iter()
+            .filter(|l| l.suite.requests.is_empty())
+            .map(|l| {
+                Diagnostic::file(
+                    &l.suite.source.path,
+                    "this suite holds no request: it would pass without testing anything",
+                )
+                .help("add a [[requests]] table, or pass --allow-empty")
+            })
+            .collect();
+        if !empty.is_empty() {
+            return Err(Error::Invalid(empty));
+        }
+    }
     check_only(&args.only, &loaded)?;
     if args.verbose >= 3 {
         logging::hide(known_secrets(&loaded));
