@@ -4,6 +4,7 @@
 use http::HeaderMap;
 use serde_json::Value as Json;
 
+use super::answer;
 use super::outcome::ExpectationReport;
 use crate::config::suite::{CaptureFrom, Request};
 use crate::config::template::Captured;
@@ -21,21 +22,10 @@ pub fn secret_header_values(request: &Request, headers: &HeaderMap) -> Vec<Strin
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
-            CaptureFrom::Cookie(name) => set_cookie(headers, name),
+            CaptureFrom::Cookie(name) => answer::set_cookie(headers, name),
             CaptureFrom::Json(_) => None,
         })
         .collect()
-}
-
-/// The value of the cookie `name` that the response sets, if it sets one.
-pub fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(http::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next()?.split_once('='))
-        .find(|(n, _)| n.trim() == name)
-        .map(|(_, value)| value.trim().trim_matches('"').to_owned())
 }
 
 /// Takes every capture of a request: the values found, and a failed report for each that found
@@ -75,7 +65,7 @@ pub fn take(
                 format!("a `{name}` header"),
             ),
             CaptureFrom::Cookie(name) => (
-                set_cookie(headers, name),
+                answer::set_cookie(headers, name),
                 format!("a `{name}` cookie set by the response"),
             ),
         };
@@ -93,7 +83,7 @@ pub fn take(
                 passed: false,
                 expected: wanted,
                 actual: match (too_large, &capture.from) {
-                    (Some(limit), CaptureFrom::Json(_)) => super::expect::too_large(limit),
+                    (Some(limit), CaptureFrom::Json(_)) => answer::too_large(limit),
                     (None, CaptureFrom::Json(_)) if document.is_none() => {
                         "a body that is not JSON".to_owned()
                     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use http::HeaderMap;
 use serde_json::Value as Json;
 
+use super::answer;
 use super::outcome::ExpectationReport;
 use crate::config::duration;
 use crate::config::suite::{Matcher, Op, Request, StatusPattern};
@@ -27,14 +28,6 @@ pub struct Facts<'a> {
     pub duration: Duration,
     /// The server's leaf certificate, over TLS.
     pub leaf: Option<&'a CertInfo>,
-}
-
-/// What a body past `max_body` is, as an actual value.
-pub fn too_large(limit: u64) -> String {
-    format!(
-        "a body larger than max_body ({}): raise `max_body` to check it",
-        crate::size::show(limit)
-    )
 }
 
 /// The longest actual value shown in a report.
@@ -95,13 +88,13 @@ pub fn evaluate(
                     expected: describe(matcher, captures),
                     actual: facts
                         .too_large
-                        .map_or_else(|| "a body that is not JSON".to_owned(), too_large),
+                        .map_or_else(|| "a body that is not JSON".to_owned(), answer::too_large),
                 }),
             }
         }
     }
     for (name, matcher) in &expect.cookies {
-        let actual = super::capture::set_cookie(facts.headers, name).map(Json::String);
+        let actual = answer::set_cookie(facts.headers, name).map(Json::String);
         reports.push(check(
             &format!("cookie {name}"),
             matcher,
@@ -117,7 +110,7 @@ pub fn evaluate(
                 location: source.location(&matcher.span),
                 passed: false,
                 expected: describe(matcher, captures),
-                actual: too_large(limit),
+                actual: answer::too_large(limit),
             }),
             None => {
                 let actual = facts

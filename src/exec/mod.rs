@@ -3,6 +3,7 @@
 //! outcome and tells what happens as [`Event`]s to a [`Listener`]: it never writes to stdout, a
 //! log or a progress bar itself.
 
+mod answer;
 pub mod body;
 mod capture;
 pub mod event;
