@@ -562,3 +562,24 @@ fn an_empty_suite_is_an_error_unless_allowed() {
         .stderr("1 file, 0 requests: 0 passed, 0 failed, 0 could not complete, in N s\n")
         .run();
 }
+
+#[test]
+fn decode_false_keeps_a_compressed_answer_as_it_came() {
+    let serving = serve_demo();
+    let test = Test::new("decode-false").file(
+        "a.toml",
+        &format!(
+            "[endpoints.api]\nurl = \"{}\"\nsecure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"as sent\"\npath = \"/gzip\"\noutput = \"raw.gz\"\ndecode = false\n\n[[requests]]\nname = \"decoded\"\npath = \"/gzip\"\noutput = \"plain.json\"\n",
+            serving.base_url(),
+            root().join("configs/certs/ca.crt").display()
+        ),
+    );
+    let dir = test.dir().to_owned();
+    test.args(&["run", "a.toml", "-q"]).run();
+    let raw = std::fs::read(dir.join("raw.gz")).expect("written");
+    assert_eq!(raw.get(..2), Some(&[0x1f, 0x8b][..]), "gzip magic");
+    let plain: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("plain.json")).expect("written"))
+            .expect("decoded JSON");
+    assert_eq!(plain["method"], "GET");
+}

@@ -34,13 +34,16 @@ pub struct EndpointClient {
     pub base: Url,
     /// For redirects to another origin: the same trust, no client certificate, no headers of
     /// the suite, no `server_name`. Built at the first such redirect.
-    pub foreign: Foreign,
+    pub foreign: LazyClient,
     /// The suite file's cookie jar, unless `cookies = false`.
     pub jar: Option<Arc<Jar>>,
     /// The headers the client adds to every request, as they may be shown (secrets `***`).
     pub defaults_shown: Vec<(String, String)>,
     /// The proxy the endpoint's requests go through ("host:port"), if any.
     pub proxy: Option<String>,
+    /// For `decode = false`: the same client, keeping compressed answers as they come. Built at
+    /// the first such request.
+    pub raw: LazyClient,
 }
 
 /// Whom a client sends through.
@@ -125,22 +128,23 @@ fn proxy_shown(url: &Url) -> String {
     )
 }
 
-/// A client built the first time it is needed: most runs never follow a redirect elsewhere,
-/// and building one for an `http://` endpoint reads the system's trust store.
-pub struct Foreign {
+/// A client built the first time it is needed: most runs never follow a redirect elsewhere
+/// (building that client for an `http://` endpoint reads the system's trust store) nor ask for
+/// `decode = false`.
+pub struct LazyClient {
     pending: Mutex<Option<reqwest::ClientBuilder>>,
     built: OnceLock<Option<reqwest::Client>>,
 }
 
-impl std::fmt::Debug for Foreign {
+impl std::fmt::Debug for LazyClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Foreign")
+        f.debug_struct("LazyClient")
             .field("built", &self.built.get().is_some())
             .finish()
     }
 }
 
-impl Foreign {
+impl LazyClient {
     fn new(builder: Option<reqwest::ClientBuilder>) -> Self {
         Self {
             pending: Mutex::new(builder),
@@ -277,7 +281,8 @@ pub fn build(
         Route::Via(url, _) => Some(proxy_shown(url)),
         _ => None,
     };
-    let mut builder = common(endpoint, tls.map(|t| (t, t.config.as_ref())), &own_route);
+    let builder = common(endpoint, tls.map(|t| (t, t.config.as_ref())), &own_route);
+    let mut resolver = None;
     let mut base = endpoint.url.clone();
     let real_host = endpoint.url.host_str().unwrap_or_default().to_owned();
     let real_port = endpoint.url.port_or_known_default().unwrap_or(443);
@@ -312,20 +317,42 @@ pub fn build(
             base.set_port(Some(target_port))
                 .map_err(|()| fail("the URL cannot take a port".to_owned()))?;
         }
-        builder = builder.dns_resolver(Redirected {
+        resolver = Some(Redirected {
             name: base.host_str().unwrap_or_default().to_owned(),
             target_host,
             port: target_port,
         });
     }
-    if let Some(jar) = &jar {
-        builder = builder.cookie_provider(Arc::clone(jar));
+    // The endpoint's own clients share everything but the decoding of answers.
+    let own = |mut builder: reqwest::ClientBuilder, headers: HeaderMap| {
+        if let Some(resolver) = &resolver {
+            builder = builder.dns_resolver(resolver.clone());
+        }
+        if let Some(jar) = &jar {
+            builder = builder.cookie_provider(Arc::clone(jar));
+        }
+        builder.default_headers(headers)
+    };
+    // `decode = false`: compression is still asked for, and the answer kept as it comes.
+    let mut raw_headers = headers.clone();
+    if endpoint.compressed {
+        raw_headers.insert(
+            http::header::ACCEPT_ENCODING,
+            HeaderValue::from_static("zstd,gzip,deflate,br"),
+        );
     }
-    let http = builder
-        .default_headers(headers)
+    let raw = LazyClient::new(Some(own(
+        common(endpoint, tls.map(|t| (t, t.config.as_ref())), &own_route)
+            .no_gzip()
+            .no_brotli()
+            .no_deflate()
+            .no_zstd(),
+        raw_headers,
+    )));
+    let http = own(builder, headers)
         .build()
         .map_err(|e| fail(e.to_string()))?;
-    let foreign = Foreign::new(match endpoint.redirects {
+    let foreign = LazyClient::new(match endpoint.redirects {
         Redirects::Follow { .. } => {
             let mut headers = HeaderMap::new();
             headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
@@ -345,6 +372,7 @@ pub fn build(
         jar,
         defaults_shown,
         proxy,
+        raw,
     })
 }
 
@@ -382,7 +410,7 @@ fn foreign_builder(endpoint: &Endpoint, tls: Option<&TlsClient>) -> reqwest::Cli
 /// Resolves the name a request is sent to (`server_name`, or the URL's host) to where the
 /// connection must go (`connect_to`, or the URL's real host), so TLS speaks to the name while
 /// the TCP connection goes elsewhere.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Redirected {
     name: String,
     target_host: String,

@@ -54,6 +54,7 @@ impl Converter<'_> {
             body: body?,
             timeout: timeout.transpose_none()?,
             max_body: max_body.transpose_none()?,
+            decode: raw.decode.unwrap_or(true),
             retry: retry.transpose_none()?,
             output: output?,
             expect: expect?,

@@ -276,6 +276,8 @@ pub struct Request {
     pub body: Option<Body>,
     /// Replaces the endpoint's `timeout`: `Some(None)` is `timeout = "none"`.
     pub timeout: Option<Option<Duration>>,
+    /// Answers are decoded (`decode`, default true).
+    pub decode: bool,
     /// Replaces the endpoint's `max_body`.
     pub max_body: Option<u64>,
     pub retry: Option<Retry>,

@@ -425,7 +425,12 @@ async fn attempt(
         elapsed: started.elapsed(),
         proxy: target.client.proxy.clone(),
     };
-    let response = match target.client.http.execute(prepared.request).await {
+    let client = if request.decode {
+        &target.client.http
+    } else {
+        target.client.raw.get().unwrap_or(&target.client.http)
+    };
+    let response = match client.execute(prepared.request).await {
         Ok(response) => response,
         Err(error) => {
             report.duration_ms = millis(started.elapsed());

@@ -42,6 +42,9 @@ pub struct RawRequest {
     pub multipart: Option<Spanned<IndexMap<String, Spanned<RawPart>>>>,
     /// Time limit for the whole request, replacing the endpoint's; "none" for no limit.
     pub timeout: Option<Spanned<RawDuration>>,
+    /// false: keep a compressed answer as it comes (for `output` files: the .gz as sent).
+    /// Default true: answers are decoded.
+    pub decode: Option<bool>,
     /// The most of the body held in memory, replacing the endpoint's `max_body`.
     pub max_body: Option<Spanned<super::RawSize>>,
     /// Retries.
