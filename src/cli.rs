@@ -176,6 +176,10 @@ pub struct CheckArgs {
     /// Warn about certificates that expire within this time ("30d", "12h", ...).
     #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_duration)]
     pub warn_expiry: std::time::Duration,
+    /// Exit 1 when there is a warning (an expiry, weakened security, a short secret): for a
+    /// lint step in CI.
+    #[arg(long)]
+    pub deny_warnings: bool,
     #[command(flatten)]
     pub vars: VarArgs,
 }

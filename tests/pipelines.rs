@@ -583,3 +583,28 @@ fn decode_false_keeps_a_compressed_answer_as_it_came() {
             .expect("decoded JSON");
     assert_eq!(plain["method"], "GET");
 }
+
+#[test]
+fn check_deny_warnings_makes_a_warning_fail_a_lint_step() {
+    let suite = "[endpoints.api]\nurl = \"https://localhost:1\"\nsecure_socket = { cert = \"ca.crt\", verify_hostname = false }\n\n[[requests]]\npath = \"/\"\n";
+    let ca = std::fs::read_to_string(root().join("configs/certs/ca.crt")).expect("the demo CA");
+    Test::new("deny-warnings-off")
+        .file("a.toml", suite)
+        .file("ca.crt", &ca)
+        .args(&["check", "a.toml"])
+        .any_stdout()
+        .run();
+    let run = Test::new("deny-warnings")
+        .file("a.toml", suite)
+        .file("ca.crt", &ca)
+        .args(&["check", "a.toml", "--deny-warnings"])
+        .code(1)
+        .any_stdout()
+        .stderr("error: there are warnings, and --deny-warnings makes them fail\n  = help: fix what the warnings say, or drop --deny-warnings\n")
+        .run();
+    assert!(
+        run.stdout.contains("    warning: verify_hostname = false"),
+        "{}",
+        run.stdout
+    );
+}

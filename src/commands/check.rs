@@ -18,20 +18,32 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
     let vars = CommandLineVars::read(&args.vars.overrides())?;
     let files = config::discover(&args.paths, &args.exclude)?;
     let mut errors = Vec::new();
+    let mut warned = false;
     let mut stdout = std::io::stdout().lock();
     for file in files {
         match load::load(&file, &vars) {
-            Ok(loaded) => stdout
-                .write_all(summary(&loaded, args.warn_expiry).as_bytes())
-                .map_err(Error::Output)?,
+            Ok(loaded) => {
+                let summary = summary(&loaded, args.warn_expiry);
+                warned |= summary.contains("warning: ");
+                stdout
+                    .write_all(summary.as_bytes())
+                    .map_err(Error::Output)?;
+            }
             Err(error) => errors.push(error),
         }
     }
-    if errors.is_empty() {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        Err(Error::Load(errors))
+    if !errors.is_empty() {
+        return Err(Error::Load(errors));
     }
+    if warned && args.deny_warnings {
+        let denied = crate::diagnostic::Diagnostic::plain(
+            "there are warnings, and --deny-warnings makes them fail",
+        )
+        .help("fix what the warnings say, or drop --deny-warnings");
+        let _ = write!(std::io::stderr(), "{denied}");
+        return Ok(ExitCode::from(crate::error::EXIT_EXPECTATION_FAILED));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// What a suite holds, in a few lines.
