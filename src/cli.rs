@@ -87,6 +87,10 @@ pub struct RunArgs {
     /// What goes to stdout: response bodies, one JSON object per request, or nothing.
     #[arg(long, value_enum, default_value = "pretty")]
     pub output: crate::exec::OutputMode,
+    /// Colour on stderr: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces it), always
+    /// or never. JSON logs are never coloured.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: crate::style::ColorChoice,
     /// The logs on stderr: readable lines, or one JSON object per event.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: crate::report::logging::LogFormat,
@@ -176,6 +180,9 @@ pub struct CheckArgs {
     /// Warn about certificates that expire within this time ("30d", "12h", ...).
     #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_duration)]
     pub warn_expiry: std::time::Duration,
+    /// Colour on stderr: auto, always or never (NO_COLOR and CLICOLOR_FORCE are honoured).
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: crate::style::ColorChoice,
     /// Exit 1 when there is a warning (an expiry, weakened security, a short secret): for a
     /// lint step in CI.
     #[arg(long)]

@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use regex::Regex;
 
 use crate::secret::REDACTED;
+use crate::style::{Style, paint};
 
 /// A text that diagnostics point into: a suite file or a `--vars-file`. Where its lines start
 /// is found once, the first time a place in it is named, so naming places costs the same at the
@@ -208,15 +209,24 @@ pub fn message_lines(message: &str, details: &[String], help: Option<&str>) -> S
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let error = paint("error:", Style::Error);
         let Some(source) = &self.source else {
-            let text = message_lines(&self.message, &[], self.help.as_deref());
-            return writeln!(f, "error: {text}");
-        };
-        writeln!(f, "error: {}", self.message)?;
-        let Some(span) = &self.span else {
-            writeln!(f, " --> {}", source.path.display())?;
+            writeln!(f, "{error} {}", self.message)?;
             if let Some(help) = &self.help {
-                writeln!(f, "  = help: {help}")?;
+                writeln!(f, "  {} {help}", paint("= help:", Style::Help))?;
+            }
+            return Ok(());
+        };
+        writeln!(f, "{error} {}", self.message)?;
+        let Some(span) = &self.span else {
+            writeln!(
+                f,
+                " {} {}",
+                paint("-->", Style::Place),
+                source.path.display()
+            )?;
+            if let Some(help) = &self.help {
+                writeln!(f, "  {} {help}", paint("= help:", Style::Help))?;
             }
             return Ok(());
         };
@@ -238,13 +248,23 @@ impl fmt::Display for Diagnostic {
             .collect();
         let number = line.to_string();
         let gutter = " ".repeat(number.len());
-        writeln!(f, "{gutter}--> {}:{line}:{col}", source.path.display())?;
-        writeln!(f, "{gutter} |")?;
-        writeln!(f, "{number} | {source_line}")?;
-        writeln!(f, "{gutter} | {pad}{}", "^".repeat(width))?;
+        let bar = paint("|", Style::Place);
+        writeln!(
+            f,
+            "{gutter}{} {}:{line}:{col}",
+            paint("-->", Style::Place),
+            source.path.display()
+        )?;
+        writeln!(f, "{gutter} {bar}")?;
+        writeln!(f, "{} {bar} {source_line}", paint(&number, Style::Place))?;
+        writeln!(
+            f,
+            "{gutter} {bar} {pad}{}",
+            paint(&"^".repeat(width), Style::Error)
+        )?;
         if let Some(help) = &self.help {
-            writeln!(f, "{gutter} |")?;
-            writeln!(f, "{gutter} = help: {help}")?;
+            writeln!(f, "{gutter} {bar}")?;
+            writeln!(f, "{gutter} {} {help}", paint("= help:", Style::Help))?;
         }
         Ok(())
     }

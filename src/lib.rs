@@ -18,6 +18,7 @@ pub mod report;
 pub mod secret;
 pub mod serve;
 pub mod size;
+pub mod style;
 pub mod tls;
 pub mod words;
 
@@ -44,6 +45,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     // `--log-format json`: every message is a JSON object, the errors of loading too.
     let json = matches!(&cli.command, Command::Run(args) if args.log_format == report::logging::LogFormat::Json);
+    style::init(match &cli.command {
+        Command::Run(_) if json => style::ColorChoice::Never,
+        Command::Run(args) => args.color,
+        Command::Check(args) => args.color,
+        _ => style::ColorChoice::Auto,
+    });
     let outcome = match cli.command {
         Command::Run(args) => commands::run::run(&args),
         Command::Check(args) => commands::check::run(&args),

@@ -608,3 +608,43 @@ fn check_deny_warnings_makes_a_warning_fail_a_lint_step() {
         run.stdout
     );
 }
+
+#[test]
+fn colour_is_for_terminals_and_honours_no_color() {
+    let bad =
+        "[endpoints.api]\nurl = \"https://localhost:1\"\ncertt = 1\n\n[[requests]]\npath = \"/\"\n";
+    let red = "\u{1b}[1;31merror:\u{1b}[0m";
+    let painted = |args: &[&str], env: &[(&str, &str)], remove_no_color: bool| {
+        let test = Test::new("colour")
+            .file("a.toml", bad)
+            .args(&["check", "a.toml"])
+            .args(args);
+        let mut command = test.command();
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        if remove_no_color {
+            command.env_remove("NO_COLOR");
+        }
+        let output = command.output().expect("runner runs");
+        String::from_utf8_lossy(&output.stderr).contains(red)
+    };
+    assert!(
+        painted(&["--color", "always"], &[], false),
+        "--color always paints"
+    );
+    assert!(!painted(
+        &["--color", "never"],
+        &[("CLICOLOR_FORCE", "1")],
+        true
+    ));
+    assert!(!painted(&[], &[], true), "a pipe is not a terminal");
+    assert!(
+        painted(&[], &[("CLICOLOR_FORCE", "1")], true),
+        "CLICOLOR_FORCE forces it"
+    );
+    assert!(
+        !painted(&[], &[("CLICOLOR_FORCE", "1")], false),
+        "NO_COLOR wins over it"
+    );
+}

@@ -24,6 +24,15 @@ pub fn finished(file: &str, report: &RequestReport) {
         } else {
             String::new()
         };
+        // Green for an answer that passed; the failures below say what did not.
+        let passed = report.error.is_none() && report.expectations.iter().all(|c| c.passed);
+        let shown_status = http::StatusCode::from_u16(status)
+            .map_or_else(|_| status.to_string(), |s| s.to_string());
+        let shown_status = if passed {
+            crate::style::paint(&shown_status, crate::style::Style::Passed)
+        } else {
+            crate::style::paint(&shown_status, crate::style::Style::Error)
+        };
         let via = report
             .proxy
             .as_ref()
@@ -42,7 +51,7 @@ pub fn finished(file: &str, report: &RequestReport) {
             report.name,
             report.method,
             report.url,
-            http::StatusCode::from_u16(status).map_or_else(|_| status.to_string(), |s| s.to_string()),
+            shown_status,
             report.duration_ms
         );
     }

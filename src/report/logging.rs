@@ -4,6 +4,8 @@
 use std::fmt::{self, Write as _};
 
 use tracing::field::{Field, Visit};
+
+use crate::style::{Style, paint};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::Writer;
@@ -100,9 +102,9 @@ where
         event: &Event<'_>,
     ) -> fmt::Result {
         let prefix = match *event.metadata().level() {
-            Level::ERROR => "error: ",
-            Level::WARN => "warning: ",
-            _ => "",
+            Level::ERROR => format!("{} ", paint("error:", Style::Error)),
+            Level::WARN => format!("{} ", paint("warning:", Style::Warning)),
+            _ => String::new(),
         };
         let mut message = Message(String::new());
         event.record(&mut message);
