@@ -429,3 +429,33 @@ error: down: GET http://127.0.0.1:PORT/: could not connect to 127.0.0.1:PORT: Co
         )
         .run();
 }
+
+#[test]
+fn a_report_that_cannot_be_written_at_the_end_is_exit_4() {
+    let serving = serve_demo();
+    let test = Test::new("report-vanishes")
+        .file("a.toml", &suite(&serving, &requests(1, "/delay/800")))
+        .args(&["run", "a.toml", "-q", "--output", "none"])
+        .args(&["--report", "json=out/run.json"]);
+    let dir = test.dir().to_owned();
+    let child = test
+        .command()
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runner starts");
+    // The folder was made ready before the request; it is gone before the run ends.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !dir.join("out").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    fs::remove_dir_all(dir.join("out")).expect("removed");
+    let output = child.wait_with_output().expect("ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr
+            .starts_with("error: cannot write the report out/run.json: No such file or directory"),
+        "{stderr}"
+    );
+}
