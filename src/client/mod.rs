@@ -179,11 +179,28 @@ const AGENT: &str = concat!("runner/", env!("CARGO_PKG_VERSION"));
 
 /// What every client of an endpoint shares: no redirects followed, the timeouts, the HTTP
 /// version, TLS from `config`.
-fn common(
-    endpoint: &Endpoint,
-    tls: Option<(&TlsClient, &rustls::ClientConfig)>,
-    route: &Route,
-) -> reqwest::ClientBuilder {
+/// What the endpoint's own clients speak: its TLS, or nothing for `http://`.
+fn own_speaks(tls: Option<&TlsClient>) -> Speaks<'_> {
+    tls.map_or(Speaks::Nothing, |t| Speaks::Endpoint(t, t.config.as_ref()))
+}
+
+/// The TLS a client speaks.
+#[derive(Debug, Clone, Copy)]
+enum Speaks<'a> {
+    /// The endpoint's (or its other-origins) configuration.
+    Endpoint(&'a TlsClient, &'a rustls::ClientConfig),
+    /// None: an `http://` endpoint's own client, which trusts nothing (no trust store is read).
+    Nothing,
+    /// reqwest's own, with the platform's trust: an `http://` endpoint's client for other
+    /// origins, which may lead to https://.
+    Platform,
+}
+
+fn common(endpoint: &Endpoint, speaks: Speaks<'_>, route: &Route) -> reqwest::ClientBuilder {
+    let tls = match speaks {
+        Speaks::Endpoint(tls, config) => Some((tls, config)),
+        Speaks::Nothing | Speaks::Platform => None,
+    };
     let mut builder = routed(
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()),
         route,
@@ -200,21 +217,22 @@ fn common(
     if let Some(gap) = endpoint.read_timeout {
         builder = builder.read_timeout(gap);
     }
-    builder = match tls {
-        Some((_, config)) => builder
+    builder = match speaks {
+        Speaks::Endpoint(_, config) => builder
             .tls_backend_preconfigured(config.clone())
             .tls_info(true),
         // An `http://` endpoint's own client never speaks TLS (a hop to https:// is another
         // origin): it gets a configuration that trusts nothing, so no trust store is read.
-        None => match crate::tls::no_tls_config() {
+        Speaks::Nothing => match crate::tls::no_tls_config() {
             Some(config) => builder.tls_backend_preconfigured(config),
             None => builder,
         },
+        Speaks::Platform => builder.tls_info(true),
     };
-    builder = match (endpoint.http_version, tls.is_some()) {
+    builder = match (endpoint.http_version, speaks) {
         (HttpVersion::Http1, _) => builder.http1_only(),
         // Over TLS, ALPN offers only h2; in clear text there is nothing to negotiate with.
-        (HttpVersion::Http2, false) => builder.http2_prior_knowledge(),
+        (HttpVersion::Http2, Speaks::Nothing) => builder.http2_prior_knowledge(),
         _ => builder,
     };
     if !endpoint.compressed {
@@ -281,7 +299,7 @@ pub fn build(
         Route::Via(url, _) => Some(proxy_shown(url)),
         _ => None,
     };
-    let builder = common(endpoint, tls.map(|t| (t, t.config.as_ref())), &own_route);
+    let builder = common(endpoint, own_speaks(tls), &own_route);
     let mut resolver = None;
     let mut base = endpoint.url.clone();
     let real_host = endpoint.url.host_str().unwrap_or_default().to_owned();
@@ -342,7 +360,7 @@ pub fn build(
         );
     }
     let raw = LazyClient::new(Some(own(
-        common(endpoint, tls.map(|t| (t, t.config.as_ref())), &own_route)
+        common(endpoint, own_speaks(tls), &own_route)
             .no_gzip()
             .no_brotli()
             .no_deflate()
@@ -387,24 +405,11 @@ fn foreign_builder(endpoint: &Endpoint, tls: Option<&TlsClient>) -> reqwest::Cli
             Route::Via(url.clone(), Some(no_proxy.join(",")))
         }
     };
-    match tls {
-        Some(tls) => common(endpoint, Some((tls, tls.foreign_config.as_ref())), &route),
-        None => {
-            let mut builder = routed(
-                reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()),
-                &route,
-            );
-            builder = builder.connector_layer(phases::Phases {
-                connect: endpoint.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
-                handshake: DEFAULT_HANDSHAKE_TIMEOUT,
-                handshakes: None,
-            });
-            if let Some(gap) = endpoint.read_timeout {
-                builder = builder.read_timeout(gap);
-            }
-            builder.tls_info(true)
-        }
-    }
+    let speaks = match tls {
+        Some(tls) => Speaks::Endpoint(tls, tls.foreign_config.as_ref()),
+        None => Speaks::Platform,
+    };
+    common(endpoint, speaks, &route)
 }
 
 /// Resolves the name a request is sent to (`server_name`, or the URL's host) to where the

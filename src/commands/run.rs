@@ -79,6 +79,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
     check_vars(&args.vars.vars, &loaded)?;
     let settings = Settings {
         output: args.output,
+        // -v, or RUST_LOG asking for the same lines.
+        exchange_shown: tracing::enabled!(target: "runner::report::present", tracing::Level::DEBUG),
         only: args.only.clone(),
         fail_fast: args.fail_fast,
     };

@@ -50,6 +50,9 @@ pub enum OutputMode {
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub output: OutputMode,
+    /// The logs show what each request exchanged (`-v`): the headers and bodies sent and
+    /// received are worked out for them. Without it, nothing per request is spent on that.
+    pub exchange_shown: bool,
     /// `--only`: run just these requests (all when empty).
     pub only: Vec<String>,
     /// `--fail-fast`: stop at the first request that does not pass.
@@ -374,7 +377,10 @@ async fn attempt(
         sent_body: None,
         hints: Vec::new(),
     };
-    let prepared = match send::prepare(target.client, target.endpoint, request, captures).await {
+    let shown = settings.exchange_shown;
+    let prepared = match send::prepare(target.client, target.endpoint, request, captures, shown)
+        .await
+    {
         Ok(prepared) => prepared,
         Err(send::PrepareError::MissingCapture(name)) => {
             let message = format!(
@@ -392,6 +398,7 @@ async fn attempt(
         .client
         .jar
         .as_ref()
+        .filter(|_| shown)
         .and_then(|jar| reqwest::cookie::CookieStore::cookies(jar.as_ref(), &prepared.sent))
         .and_then(|v| {
             v.to_str()
@@ -527,10 +534,15 @@ async fn attempt(
     let answer = Event::Answer {
         request: request.name.clone(),
         status,
-        headers: report.headers.clone(),
+        headers: if shown {
+            report.headers.clone()
+        } else {
+            Vec::new()
+        },
         certificates: report
             .tls
             .as_ref()
+            .filter(|_| shown)
             .map(|t| t.server_certificate.clone())
             .unwrap_or_default(),
     };

@@ -87,11 +87,13 @@ fn shown_url(base_shown: &str, path_shown: &str, query: &[(String, String)]) -> 
 }
 
 /// The request's first hop, to the endpoint.
+/// `shown`: the headers and body sent are worked out for `-v` (nothing shows them otherwise).
 pub async fn prepare(
     client: &EndpointClient,
     endpoint: &Endpoint,
     request: &Request,
     captures: &Captures,
+    shown: bool,
 ) -> Result<Prepared, PrepareError> {
     let base_shown = &endpoint.url_shown;
     let missing = PrepareError::MissingCapture;
@@ -116,8 +118,14 @@ pub async fn prepare(
     let built = builder
         .build()
         .map_err(|e| PrepareError::Invalid(format!("the request cannot be built: {e}")))?;
-    let headers_shown = sent_headers(&built, &client.defaults_shown, &suite_headers);
-    let body_shown = body_shown(&built, request);
+    let (headers_shown, body_shown) = if shown {
+        (
+            sent_headers(&built, &client.defaults_shown, &suite_headers),
+            body_shown(&built, request),
+        )
+    } else {
+        (Vec::new(), None)
+    };
     Ok(Prepared {
         request: built,
         url_shown,
@@ -195,9 +203,6 @@ fn sent_headers(
     shown
 }
 
-/// The most of a body `-vv` shows.
-const BODY_SHOWN: usize = 2048;
-
 /// The body a request sends, as `-vv` shows it (before secrets are hidden in it).
 fn body_shown(built: &reqwest::Request, request: &Request) -> Option<String> {
     match (
@@ -210,14 +215,7 @@ fn body_shown(built: &reqwest::Request, request: &Request) -> Option<String> {
         }
         (_, Some([])) => None,
         (_, Some(bytes)) => Some(match std::str::from_utf8(bytes) {
-            Ok(text) if text.len() > BODY_SHOWN => {
-                let cut = (0..=BODY_SHOWN)
-                    .rev()
-                    .find(|&i| text.is_char_boundary(i))
-                    .unwrap_or(0);
-                format!("{}… ({} bytes)", &text[..cut], bytes.len())
-            }
-            Ok(text) => text.to_owned(),
+            Ok(text) => crate::words::cut(text),
             Err(_) => format!("[binary, {} bytes]", bytes.len()),
         }),
         _ => None,

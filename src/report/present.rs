@@ -76,21 +76,6 @@ impl Verbose {
     }
 }
 
-/// The most of a received body `-vv` shows.
-const BODY_SHOWN: usize = 2048;
-
-/// A body cut for `-vv`.
-fn cut(text: &str) -> String {
-    if text.len() <= BODY_SHOWN {
-        return text.to_owned();
-    }
-    let end = (0..=BODY_SHOWN)
-        .rev()
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(0);
-    format!("{}… ({} bytes)", &text[..end], text.len())
-}
-
 impl Presenter {
     pub fn new(mode: OutputMode, plan: Vec<Planned>) -> Self {
         Self {
@@ -295,8 +280,8 @@ impl Presenter {
             )));
         }
         let received = match &report.body {
-            crate::exec::Body::Json(value) => Some(cut(&value.to_string())),
-            crate::exec::Body::Text(text) if !text.is_empty() => Some(cut(text)),
+            crate::exec::Body::Json(value) => Some(crate::words::cut(&value.to_string())),
+            crate::exec::Body::Text(text) if !text.is_empty() => Some(crate::words::cut(text)),
             crate::exec::Body::Elsewhere {
                 bytes,
                 file: Some(to),
