@@ -19,6 +19,16 @@ pub enum HopError {
     Unwritable(Unwritable),
 }
 
+impl HopError {
+    /// A redirect the policy does not follow: what happened, its details, and the setting to change.
+    fn refused(what: &str, details: &[String], help: &str) -> Self {
+        Self::Broken(
+            crate::diagnostic::message_lines(what, details, Some(help)),
+            false,
+        )
+    }
+}
+
 /// The method and whether the body goes again, after a redirect with this status: 303 (and
 /// 301/302 after a POST, as browsers and curl do) become GET without a body; 307 and 308 keep
 /// both.
@@ -74,29 +84,19 @@ pub async fn follow(
         let shown = hop.redactor.redact(next.as_str());
         hops += 1;
         if hops > max {
-            return Err(HopError::Broken(
-                crate::diagnostic::message_lines(
-                    &format!("too many redirects: more than {max}"),
-                    &[format!("the last one was to {shown}")],
-                    Some(
-                        "raise `follow_redirects = { max = N }`, or look at where the server sends you",
-                    ),
-                ),
-                false,
+            return Err(HopError::refused(
+                &format!("too many redirects: more than {max}"),
+                &[format!("the last one was to {shown}")],
+                "raise `follow_redirects = { max = N }`, or look at where the server sends you",
             ));
         }
         if logical.scheme() == "https" && next.scheme() == "http" && !to_http {
-            return Err(HopError::Broken(
-                crate::diagnostic::message_lines(
-                    &format!(
-                        "the server redirected to {shown}; runner does not downgrade from https:// to http://"
-                    ),
-                    &[],
-                    Some(
-                        "if clear text is really wanted there, set `follow_redirects = { to_http = true }`",
-                    ),
+            return Err(HopError::refused(
+                &format!(
+                    "the server redirected to {shown}; runner does not downgrade from https:// to http://"
                 ),
-                false,
+                &[],
+                "if clear text is really wanted there, set `follow_redirects = { to_http = true }`",
             ));
         }
         let same_origin = next.origin() == endpoint.url.origin();
@@ -105,26 +105,22 @@ pub async fn follow(
         // Another scheme needs the other client even when everything is kept: the endpoint's
         // own client speaks only its scheme.
         let scheme_changes = next.scheme() != endpoint.url.scheme();
-        let (http, suite_headers, mut sent) = match (same_origin, other_origins) {
-            (true, _) => (own, true, next.clone()),
-            (false, OtherOrigins::DangerKeep) if scheme_changes => (foreign(), true, next.clone()),
-            (false, OtherOrigins::DangerKeep) => (own, true, next.clone()),
+        let (http, suite_headers) = match (same_origin, other_origins) {
+            (true, _) => (own, true),
+            (false, OtherOrigins::DangerKeep) if scheme_changes => (foreign(), true),
+            (false, OtherOrigins::DangerKeep) => (own, true),
             (false, OtherOrigins::Refuse) => {
-                return Err(HopError::Broken(
-                    crate::diagnostic::message_lines(
-                        &format!(
-                            "the server redirected to another origin, {shown}, and `other_origins = \"refuse\"`"
-                        ),
-                        &[],
-                        Some(
-                            "set `other_origins = \"strip\"` to follow it without the suite's headers and identity",
-                        ),
+                return Err(HopError::refused(
+                    &format!(
+                        "the server redirected to another origin, {shown}, and `other_origins = \"refuse\"`"
                     ),
-                    false,
+                    &[],
+                    "set `other_origins = \"strip\"` to follow it without the suite's headers and identity",
                 ));
             }
-            (false, OtherOrigins::Strip) => (foreign(), false, next.clone()),
+            (false, OtherOrigins::Strip) => (foreign(), false),
         };
+        let mut sent = next.clone();
         // To the endpoint's own origin, the name and port sent stay those of the first hop
         // (`server_name`, `connect_to`).
         if same_origin {

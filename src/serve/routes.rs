@@ -75,16 +75,12 @@ async fn route(
             ),
         },
         ["bytes", n] => match n.parse::<u64>() {
-            Ok(length) => Response::builder()
-                .header(header::CONTENT_TYPE, "application/octet-stream")
-                .header(header::CONTENT_LENGTH, length)
-                .body(body::pattern(length))
-                .unwrap_or_else(|_| {
-                    error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "cannot build the response",
-                    )
-                }),
+            Ok(length) => built(
+                Response::builder()
+                    .header(header::CONTENT_TYPE, "application/octet-stream")
+                    .header(header::CONTENT_LENGTH, length)
+                    .body(body::pattern(length)),
+            ),
             Err(_) => error(StatusCode::BAD_REQUEST, "the length is a number of bytes"),
         },
         ["redirect", n] => match n.parse::<u32>() {
@@ -94,16 +90,12 @@ async fn route(
                 } else {
                     format!("/redirect/{}", n - 1)
                 };
-                Response::builder()
-                    .status(StatusCode::FOUND)
-                    .header(header::LOCATION, location)
-                    .body(body::full(""))
-                    .unwrap_or_else(|_| {
-                        error(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "cannot build the response",
-                        )
-                    })
+                built(
+                    Response::builder()
+                        .status(StatusCode::FOUND)
+                        .header(header::LOCATION, location)
+                        .body(body::full("")),
+                )
             }
             Err(_) => error(
                 StatusCode::BAD_REQUEST,
@@ -151,16 +143,12 @@ async fn route(
                 .map(|b| b.to_bytes())
                 .unwrap_or_default();
             match compress(encoding, &plain) {
-                Ok((name, bytes)) => Response::builder()
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .header(header::CONTENT_ENCODING, name)
-                    .body(body::full(bytes))
-                    .unwrap_or_else(|_| {
-                        error(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "cannot build the response",
-                        )
-                    }),
+                Ok((name, bytes)) => built(
+                    Response::builder()
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .header(header::CONTENT_ENCODING, name)
+                        .body(body::full(bytes)),
+                ),
                 Err(e) => error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     &format!("cannot compress: {e}"),
@@ -325,6 +313,16 @@ fn json_response(status: StatusCode, value: &Value) -> Response<ResponseBody> {
         header::HeaderValue::from_static("application/json"),
     );
     response
+}
+
+/// The response a builder made, or a 500 naming the failure if its parts did not fit.
+fn built(response: http::Result<Response<ResponseBody>>) -> Response<ResponseBody> {
+    response.unwrap_or_else(|_| {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot build the response",
+        )
+    })
 }
 
 fn error(status: StatusCode, message: &str) -> Response<ResponseBody> {
