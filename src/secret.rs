@@ -186,11 +186,17 @@ impl Redactor {
         );
     }
 
+    /// Adds the forms not yet hidden; the finder is built again only when one was new, so
+    /// the secrets every request re-announces cost no rebuild.
     fn extend(&mut self, forms: Vec<String>) {
+        let known = self.forms.len();
         for form in forms {
             if form.chars().count() >= MIN_FINDABLE && !self.forms.contains(&form) {
                 self.forms.push(form);
             }
+        }
+        if self.forms.len() == known {
+            return;
         }
         // Longest first, so a secret that contains another is hidden whole.
         self.forms.sort_by_key(|s| std::cmp::Reverse(s.len()));
