@@ -3,16 +3,19 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::config::{self, CommandLineVars, ConfigError, Suite};
 use crate::diagnostic::Diagnostic;
-use crate::tls::{self, TlsClient, TlsError};
+use crate::tls::{self, ProxyTrust, TlsClient, TlsError};
 
 /// A suite and its endpoints' TLS, in endpoint order (`None` for `http://` endpoints).
 #[derive(Debug)]
 pub struct Loaded {
     pub suite: Suite,
     pub tls: Vec<Option<TlsClient>>,
+    /// The trust of each endpoint's https:// proxy, when it has one.
+    pub proxies: Vec<Option<Arc<ProxyTrust>>>,
 }
 
 /// Why a suite cannot be used.
@@ -44,5 +47,9 @@ pub fn load(path: &Path, vars: &CommandLineVars) -> Result<Loaded, LoadError> {
     let suite = config::load(path, vars, Box::new(|name| std::env::var(name).ok()))
         .map_err(LoadError::Config)?;
     let tls = tls::build_suite(&suite).map_err(LoadError::Tls)?;
-    Ok(Loaded { suite, tls })
+    Ok(Loaded {
+        suite,
+        tls: tls.clients,
+        proxies: tls.proxies,
+    })
 }

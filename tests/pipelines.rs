@@ -369,8 +369,12 @@ fn verbosity_shows_what_was_sent_and_received_under_each_request() {
 }
 
 /// A forward proxy on loopback: it opens CONNECT tunnels (or refuses them with 403), counting
-/// the tunnels it opened.
-fn connect_proxy(refuse: bool) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+/// the tunnels it opened. With `tls`, it is an https:// proxy: runner speaks TLS to it, and the
+/// server's own TLS inside the tunnel.
+fn connect_proxy(
+    refuse: bool,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::io::{Read, Write};
     use std::sync::atomic::Ordering;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
@@ -378,14 +382,31 @@ fn connect_proxy(refuse: bool) -> (u16, std::sync::Arc<std::sync::atomic::Atomic
     let tunnels = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counted = std::sync::Arc::clone(&tunnels);
     std::thread::spawn(move || {
-        for client in listener.incoming().flatten().take(16) {
+        for tcp in listener.incoming().flatten().take(16) {
             let counted = std::sync::Arc::clone(&counted);
+            let tls = tls.clone();
             std::thread::spawn(move || {
-                let mut client = client;
+                // Each side is read in turn, a short wait each: one thread relays both ways,
+                // which a TLS stream (not clonable) needs.
+                let wait = Some(std::time::Duration::from_millis(5));
+                let _ = tcp.set_read_timeout(wait);
+                let mut client: Box<dyn ReadWrite> = match tls {
+                    Some(config) => Box::new(rustls::StreamOwned::new(
+                        rustls::ServerConnection::new(config).expect("a TLS server"),
+                        tcp,
+                    )),
+                    None => Box::new(tcp),
+                };
                 let mut head = Vec::new();
                 let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && client.read(&mut byte).is_ok_and(|n| n == 1) {
-                    head.push(byte[0]);
+                let started = std::time::Instant::now();
+                while !head.ends_with(b"\r\n\r\n") && started.elapsed().as_secs() < 10 {
+                    match client.read(&mut byte) {
+                        Ok(1) => head.push(byte[0]),
+                        Ok(_) => return,
+                        Err(e) if is_wait(&e) => {}
+                        Err(_) => return,
+                    }
                 }
                 let head = String::from_utf8_lossy(&head).into_owned();
                 let target = head
@@ -398,29 +419,68 @@ fn connect_proxy(refuse: bool) -> (u16, std::sync::Arc<std::sync::atomic::Atomic
                         client.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
                     return;
                 }
-                let Ok(server) =
+                let Ok(mut server) =
                     std::net::TcpStream::connect(target.replace("localhost", "127.0.0.1"))
                 else {
                     let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
                     return;
                 };
+                let _ = server.set_read_timeout(wait);
                 counted.fetch_add(1, Ordering::SeqCst);
                 let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
-                let (mut up_from, mut up_to) = (
-                    client.try_clone().expect("a clone"),
-                    server.try_clone().expect("a clone"),
-                );
-                let (mut down_from, mut down_to) = (server, client);
-                std::thread::spawn(move || {
-                    let _ = std::io::copy(&mut up_from, &mut up_to);
-                    let _ = up_to.shutdown(std::net::Shutdown::Write);
-                });
-                let _ = std::io::copy(&mut down_from, &mut down_to);
-                let _ = down_to.shutdown(std::net::Shutdown::Write);
+                let _ = client.flush();
+                let mut buffer = vec![0u8; 16 * 1024];
+                loop {
+                    match client.read(&mut buffer) {
+                        Ok(0) => return,
+                        Ok(n) if server.write_all(&buffer[..n]).is_err() => return,
+                        Err(e) if !is_wait(&e) => return,
+                        _ => {}
+                    }
+                    match server.read(&mut buffer) {
+                        Ok(0) => return,
+                        Ok(n) if client.write_all(&buffer[..n]).and_then(|()| client.flush()).is_err() => return,
+                        Err(e) if !is_wait(&e) => return,
+                        _ => {}
+                    }
+                }
             });
         }
     });
     (port, tunnels)
+}
+
+/// A stream the proxy relays: plain TCP or TLS over it.
+trait ReadWrite: std::io::Read + std::io::Write + Send {}
+impl<T: std::io::Read + std::io::Write + Send> ReadWrite for T {}
+
+/// A read that only waited out its timeout.
+fn is_wait(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
+
+/// The https:// proxy's TLS: its certificate is issued by the test PKI's unrelated CA.
+fn proxy_tls() -> std::sync::Arc<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = crate::pki::dir();
+    let chain = CertificateDer::pem_file_iter(dir.join("proxy.crt"))
+        .expect("proxy.crt")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("PEM");
+    let key = PrivateKeyDer::from_pem_file(dir.join("proxy.key")).expect("proxy.key");
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .expect("a certificate and its key");
+    std::sync::Arc::new(config)
 }
 
 /// A proxy case: name, endpoint setting, environment, the logs, and the tunnels opened so far.
@@ -430,7 +490,7 @@ type ProxyCase<'a> = (&'a str, String, &'a [(&'a str, String)], &'a str, usize);
 fn requests_go_through_a_proxy_that_is_named() {
     use std::sync::atomic::Ordering;
     let serving = serve_demo();
-    let (proxy, tunnels) = connect_proxy(false);
+    let (proxy, tunnels) = connect_proxy(false, None);
     let suite = |setting: &str| {
         format!(
             "[endpoints.api]\nurl = \"{}\"\n{setting}secure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"via\"\npath = \"/get\"\noutput = \"none\"\n",
@@ -493,7 +553,7 @@ fn requests_go_through_a_proxy_that_is_named() {
         assert_eq!(tunnels.load(Ordering::SeqCst), opened, "{name}");
     }
     // A proxy that refuses is named as the proxy, not the target.
-    let (refusing, _) = connect_proxy(true);
+    let (refusing, _) = connect_proxy(true, None);
     Test::new("proxy-refuses")
         .file("a.toml", &suite(&format!("proxy = {{ url = \"http://127.0.0.1:{refusing}\" }}\n")))
         .args(&["run", "a.toml"])
@@ -504,6 +564,104 @@ fn requests_go_through_a_proxy_that_is_named() {
             r#"error: via: GET https://localhost:PORT/get: could not reach localhost:PORT through the proxy 127.0.0.1:PROXY: .*
   = help: check the proxy: `proxy.url` in the suite, or HTTPS_PROXY / HTTP_PROXY in the environment; `proxy = "none"` goes direct
 1 file, 1 request: 0 passed, 0 failed, 1 could not complete, in N s
+"#,
+        )
+        .run();
+}
+
+#[test]
+fn an_https_proxy_is_verified_against_its_own_trust() {
+    use std::sync::atomic::Ordering;
+    let serving = serve_demo();
+    let (proxy, tunnels) = connect_proxy(false, Some(proxy_tls()));
+    let server_ca = root().join("configs/certs/ca.crt");
+    let proxy_ca = crate::pki::dir().join("other-ca.crt");
+    let suite = |setting: &str| {
+        format!(
+            "[endpoints.api]\nurl = \"{}\"\n{setting}secure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"via\"\npath = \"/get\"\noutput = \"none\"\n",
+            serving.base_url(),
+            server_ca.display()
+        )
+    };
+    let port = serving.server.addr.port().to_string();
+    // `proxy.cert` trusts the proxy; `secure_socket` the server, through the tunnel.
+    Test::new("https-proxy")
+        .file(
+            "a.toml",
+            &suite(&format!(
+                "proxy = {{ url = \"https://127.0.0.1:{proxy}\", cert = \"{}\" }}\n",
+                proxy_ca.display()
+            )),
+        )
+        .args(&["run", "a.toml"])
+        .replace(&port, "PORT")
+        .replace(&proxy.to_string(), "PROXY")
+        .stderr(
+            "via: GET https://localhost:PORT/get -> 200 OK in N ms via proxy 127.0.0.1:PROXY, TLSv1.3, no client certificate
+1 file, 1 request: 1 passed, 0 failed, 0 could not complete, in N s
+",
+        )
+        .run();
+    assert_eq!(tunnels.load(Ordering::SeqCst), 1);
+    // Without it, the system's trust is the proxy's: here it holds only the server's CA.
+    let proxy_leaf = crate::support::cert_info(&crate::pki::dir().join("proxy.crt"));
+    Test::new("https-proxy-untrusted")
+        .file(
+            "a.toml",
+            &suite(&format!("proxy = {{ url = \"https://127.0.0.1:{proxy}\" }}\n")),
+        )
+        .args(&["run", "a.toml"])
+        .env("SSL_CERT_FILE", &server_ca.display().to_string())
+        .replace(&port, "PORT")
+        .replace(&proxy.to_string(), "PROXY")
+        .code(3)
+        .stderr(&format!(
+            "error: via: GET https://localhost:PORT/get: the proxy 127.0.0.1:PROXY presented a certificate that is not trusted: nothing trusted issued it
+  the proxy presented: {} (issued by {}, valid until {})
+  trusted for the proxy: the system's trust store
+  = help: set `proxy.cert` to the CA certificate that issued the proxy's certificate (the endpoint's `secure_socket` is for the server)
+1 file, 1 request: 0 passed, 0 failed, 1 could not complete, in N s
+",
+            proxy_leaf.subject,
+            proxy_leaf.issuer,
+            runner::tls::inspect::format_time(proxy_leaf.not_after)
+        ))
+        .run();
+    assert_eq!(tunnels.load(Ordering::SeqCst), 1, "no tunnel through an untrusted proxy");
+    // `cert` belongs to https:// proxies, and the two handshakes are told apart by name.
+    Test::new("proxy-cert-plain")
+        .file(
+            "a.toml",
+            "[endpoints.api]\nurl = \"https://localhost:1\"\nproxy = { url = \"http://127.0.0.1:3128\", cert = \"ca.pem\" }\n\n[[requests]]\npath = \"/\"\n",
+        )
+        .args(&["check", "a.toml"])
+        .code(2)
+        .stderr(
+            r#"error: `cert` is for an https:// proxy; this one is http://
+ --> a.toml:3:9
+  |
+3 | proxy = { url = "http://127.0.0.1:3128", cert = "ca.pem" }
+  |         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  |
+  = help: remove `cert`, or write the proxy's URL with https:// if it speaks TLS
+"#,
+        )
+        .run();
+    Test::new("proxy-same-name")
+        .file(
+            "a.toml",
+            "[endpoints.api]\nurl = \"https://localhost:1\"\nproxy = { url = \"https://LOCALHOST:3128\" }\n\n[[requests]]\npath = \"/\"\n",
+        )
+        .args(&["check", "a.toml"])
+        .code(2)
+        .stderr(
+            r#"error: the https:// proxy and the endpoint have the same host name `localhost`: runner tells their certificates apart by name
+ --> a.toml:3:9
+  |
+3 | proxy = { url = "https://LOCALHOST:3128" }
+  |         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  |
+  = help: reach one of them by another of its names (for example `localhost` and `127.0.0.1`)
 "#,
         )
         .run();

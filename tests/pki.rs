@@ -153,6 +153,13 @@ fn make(dir: &Path) {
         &PKCS_ECDSA_P256_SHA256,
         &ca,
     );
+    // An https:// forward proxy's own certificate, from a CA the servers' do not share.
+    issue(
+        "proxy",
+        server_params("test proxy", &["127.0.0.1"]),
+        &PKCS_ECDSA_P256_SHA256,
+        &other_ca,
+    );
     issue(
         "api-internal",
         server_params("api.internal", &["api.internal"]),

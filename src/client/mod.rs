@@ -19,7 +19,7 @@ use url::Url;
 
 pub use crate::config::suite::{ConnectRule, ConnectTo};
 use crate::config::suite::{Endpoint, HttpVersion, ProxySetting, Redirects};
-use crate::tls::TlsClient;
+use crate::tls::{ProxyTrust, TlsClient};
 
 /// How long opening a TCP connection may take when the suite does not say.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,6 +41,8 @@ pub struct EndpointClient {
     pub defaults_shown: Vec<(String, String)>,
     /// The proxy the endpoint's requests go through ("host:port"), if any.
     pub proxy: Option<String>,
+    /// The trust of that proxy, when it is an https:// one.
+    pub proxy_trust: Option<Arc<ProxyTrust>>,
     /// For `decode = false`: the same client, keeping compressed answers as they come. Built at
     /// the first such request.
     pub raw: LazyClient,
@@ -59,49 +61,10 @@ enum Route {
 /// The proxy of the endpoint's own requests: its `proxy`, or the environment's, unless its host
 /// is one to reach directly.
 fn route(endpoint: &Endpoint) -> Route {
-    let host = endpoint.url.host_str().unwrap_or_default();
-    match &endpoint.proxy {
-        ProxySetting::None => Route::Direct,
-        ProxySetting::Via { url, no_proxy, .. } => {
-            if excluded(host, no_proxy.iter().map(String::as_str)) {
-                Route::Direct
-            } else {
-                Route::Via(url.clone(), Some(no_proxy.join(",")))
-            }
-        }
-        ProxySetting::Environment => {
-            let names: &[&str] = if endpoint.url.scheme() == "https" {
-                &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
-            } else {
-                &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
-            };
-            let proxy = names
-                .iter()
-                .filter_map(|name| std::env::var(name).ok())
-                .find(|value| !value.trim().is_empty())
-                .and_then(|value| Url::parse(value.trim()).ok());
-            let no_proxy = std::env::var("NO_PROXY")
-                .or_else(|_| std::env::var("no_proxy"))
-                .unwrap_or_default();
-            match proxy {
-                Some(url) if !excluded(host, no_proxy.split(',')) => Route::Via(url, None),
-                _ => Route::Direct,
-            }
-        }
+    match endpoint.proxy.applied(&endpoint.url) {
+        Some(proxy) => Route::Via(proxy.url, proxy.no_proxy),
+        None => Route::Direct,
     }
-}
-
-/// Whether `host` is reached directly by a NO_PROXY-style list: a name, a ".suffix", or "*".
-fn excluded<'a>(host: &str, list: impl IntoIterator<Item = &'a str>) -> bool {
-    list.into_iter().map(str::trim).any(|entry| {
-        let entry = entry.trim_start_matches('.');
-        entry == "*"
-            || (!entry.is_empty()
-                && (host.eq_ignore_ascii_case(entry)
-                    || host
-                        .to_ascii_lowercase()
-                        .ends_with(&format!(".{}", entry.to_ascii_lowercase()))))
-    })
 }
 
 /// A client builder sending through `route`.
@@ -180,8 +143,10 @@ const AGENT: &str = concat!("runner/", env!("CARGO_PKG_VERSION"));
 /// What every client of an endpoint shares: no redirects followed, the timeouts, the HTTP
 /// version, TLS from `config`.
 /// What the endpoint's own clients speak: its TLS, or nothing for `http://`.
-fn own_speaks(tls: Option<&TlsClient>) -> Speaks<'_> {
-    tls.map_or(Speaks::Nothing, |t| Speaks::Endpoint(t, t.config.as_ref()))
+fn own_speaks<'a>(tls: Option<&'a TlsClient>, proxy: Option<&'a Arc<ProxyTrust>>) -> Speaks<'a> {
+    tls.map_or(Speaks::Nothing(proxy), |t| {
+        Speaks::Endpoint(t, t.config.as_ref())
+    })
 }
 
 /// The TLS a client speaks.
@@ -189,8 +154,9 @@ fn own_speaks(tls: Option<&TlsClient>) -> Speaks<'_> {
 enum Speaks<'a> {
     /// The endpoint's (or its other-origins) configuration.
     Endpoint(&'a TlsClient, &'a rustls::ClientConfig),
-    /// None: an `http://` endpoint's own client, which trusts nothing (no trust store is read).
-    Nothing,
+    /// None to the server: an `http://` endpoint's own client, which trusts nothing but its
+    /// https:// proxy, if it has one (no trust store is read for the server).
+    Nothing(Option<&'a Arc<ProxyTrust>>),
     /// reqwest's own, with the platform's trust: an `http://` endpoint's client for other
     /// origins, which may lead to https://.
     Platform,
@@ -199,7 +165,7 @@ enum Speaks<'a> {
 fn common(endpoint: &Endpoint, speaks: Speaks<'_>, route: &Route) -> reqwest::ClientBuilder {
     let tls = match speaks {
         Speaks::Endpoint(tls, config) => Some((tls, config)),
-        Speaks::Nothing | Speaks::Platform => None,
+        Speaks::Nothing(_) | Speaks::Platform => None,
     };
     let mut builder = routed(
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()),
@@ -223,7 +189,7 @@ fn common(endpoint: &Endpoint, speaks: Speaks<'_>, route: &Route) -> reqwest::Cl
             .tls_info(true),
         // An `http://` endpoint's own client never speaks TLS (a hop to https:// is another
         // origin): it gets a configuration that trusts nothing, so no trust store is read.
-        Speaks::Nothing => match crate::tls::no_tls_config() {
+        Speaks::Nothing(proxy) => match crate::tls::no_tls_config(proxy) {
             Some(config) => builder.tls_backend_preconfigured(config),
             None => builder,
         },
@@ -232,7 +198,7 @@ fn common(endpoint: &Endpoint, speaks: Speaks<'_>, route: &Route) -> reqwest::Cl
     builder = match (endpoint.http_version, speaks) {
         (HttpVersion::Http1, _) => builder.http1_only(),
         // Over TLS, ALPN offers only h2; in clear text there is nothing to negotiate with.
-        (HttpVersion::Http2, Speaks::Nothing) => builder.http2_prior_knowledge(),
+        (HttpVersion::Http2, Speaks::Nothing(_)) => builder.http2_prior_knowledge(),
         _ => builder,
     };
     if !endpoint.compressed {
@@ -264,6 +230,7 @@ impl std::fmt::Display for ClientError {
 pub fn build(
     endpoint: &Endpoint,
     tls: Option<&TlsClient>,
+    proxy_trust: Option<&Arc<ProxyTrust>>,
     connect_to: Option<&ConnectTo>,
     jar: &Arc<Jar>,
 ) -> Result<EndpointClient, ClientError> {
@@ -299,7 +266,7 @@ pub fn build(
         Route::Via(url, _) => Some(proxy_shown(url)),
         _ => None,
     };
-    let builder = common(endpoint, own_speaks(tls), &own_route);
+    let builder = common(endpoint, own_speaks(tls, proxy_trust), &own_route);
     let mut resolver = None;
     let mut base = endpoint.url.clone();
     let real_host = endpoint.url.host_str().unwrap_or_default().to_owned();
@@ -360,7 +327,7 @@ pub fn build(
         );
     }
     let raw = LazyClient::new(Some(own(
-        common(endpoint, own_speaks(tls), &own_route)
+        common(endpoint, own_speaks(tls, proxy_trust), &own_route)
             .no_gzip()
             .no_brotli()
             .no_deflate()
@@ -390,6 +357,7 @@ pub fn build(
         jar,
         defaults_shown,
         proxy,
+        proxy_trust: proxy_trust.cloned(),
         raw,
     })
 }
@@ -444,6 +412,7 @@ impl Resolve for Redirected {
 pub fn build_all(
     endpoints: &[Endpoint],
     tls: &[Option<TlsClient>],
+    proxies: &[Option<Arc<ProxyTrust>>],
     overrides: &[ConnectRule],
 ) -> Result<Vec<EndpointClient>, ClientError> {
     // One jar for the file: a login on one endpoint counts on another of the same host.
@@ -451,13 +420,14 @@ pub fn build_all(
     endpoints
         .iter()
         .zip(tls)
-        .map(|(endpoint, tls)| {
+        .zip(proxies)
+        .map(|((endpoint, tls), proxy)| {
             let host = endpoint.url.host_str().unwrap_or_default();
             let port = endpoint.url.port_or_known_default().unwrap_or_default();
             let rule = overrides
                 .iter()
                 .find(|r| r.host.eq_ignore_ascii_case(host) && r.port == port);
-            build(endpoint, tls.as_ref(), rule.map(|r| &r.to), &jar)
+            build(endpoint, tls.as_ref(), proxy.as_ref(), rule.map(|r| &r.to), &jar)
         })
         .collect()
 }

@@ -90,7 +90,12 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         .into_iter()
         .map(|loaded| {
             let clients =
-                client::build_all(&loaded.suite.endpoints, &loaded.tls, &args.connect_to)?;
+                client::build_all(
+                    &loaded.suite.endpoints,
+                    &loaded.tls,
+                    &loaded.proxies,
+                    &args.connect_to,
+                )?;
             Ok(Ready { loaded, clients })
         })
         .collect::<Result<Vec<_>, _>>()

@@ -8,15 +8,16 @@ use url::Url;
 use super::convert::Converter;
 use super::raw::{
     RawCert, RawEndpoint, RawHttpVersion, RawKey, RawOtherOrigins, RawProtocol, RawProxy,
+    RawProxyTable,
     RawRedirects, RawSecureSocket,
 };
 use super::spanned::Spanned;
 use super::suite::{
-    ConnectTo, Endpoint, Header, HttpVersion, Identity, OtherOrigins, ProxySetting, Redirects,
+    ConnectTo, Endpoint, FileRef, Header, HttpVersion, Identity, OtherOrigins, ProxySetting, Redirects,
     SecureSocket, TlsVersion, Trust,
 };
 use super::template::CaptureNames;
-use crate::diagnostic::quoted_list;
+use crate::diagnostic::{Span, quoted_list};
 use crate::names;
 use crate::secret::Secret;
 
@@ -30,6 +31,31 @@ pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 const DEFAULT_MAX_REDIRECTS: u32 = 10;
 
 impl Converter<'_> {
+    /// `proxy.cert`: the CAs of an https:// proxy, so only with one.
+    fn proxy_cert(
+        &mut self,
+        table: &RawProxyTable,
+        url: &Url,
+        span: &Span,
+    ) -> Option<Option<FileRef>> {
+        let Some(cert) = &table.cert else {
+            return Some(None);
+        };
+        // Inside an either-or value toml keeps no place of its own: the proxy's is used.
+        let cert = Spanned::new(span.clone(), cert.clone());
+        if url.scheme() != "https" {
+            self.report(
+                self.error(
+                    &cert.span(),
+                    format!("`cert` is for an https:// proxy; this one is {}://", url.scheme()),
+                )
+                .help("remove `cert`, or write the proxy's URL with https:// if it speaks TLS"),
+            );
+            return None;
+        }
+        self.file(&cert).map(Some)
+    }
+
     pub fn endpoint(&mut self, name: &str, raw: &Spanned<RawEndpoint>) -> Option<Endpoint> {
         let url = self.url(&raw.url);
         let headers = self.headers(&raw.headers, &CaptureNames::default());
@@ -56,10 +82,12 @@ impl Converter<'_> {
                         Ok(url)
                             if matches!(url.scheme(), "http" | "https" | "socks5" | "socks5h") =>
                         {
+                            let cert = self.proxy_cert(table, &url, &span);
                             Some(ProxySetting::Via {
                                 url,
                                 shown: resolved.shown,
                                 no_proxy: table.no_proxy.clone(),
+                                cert: cert?,
                             })
                         }
                         _ => {
@@ -128,6 +156,29 @@ impl Converter<'_> {
             }
             (_, None) => None,
         };
+        if let (Some(ProxySetting::Via { url: via, .. }), Some(spanned)) =
+            (proxy.as_ref(), raw.proxy.as_ref())
+            && url.0.scheme() == "https"
+            && via.scheme() == "https"
+            && url
+                .0
+                .host_str()
+                .zip(via.host_str())
+                .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+        {
+            // The verifier tells the proxy's handshake from the server's by the name spoken to.
+            self.report(
+                self.error(
+                    &spanned.span(),
+                    format!(
+                        "the https:// proxy and the endpoint have the same host name `{}`: runner tells their certificates apart by name",
+                        via.host_str().unwrap_or_default()
+                    ),
+                )
+                .help("reach one of them by another of its names (for example `localhost` and `127.0.0.1`)"),
+            );
+            return None;
+        }
         Some(Endpoint {
             name: name.to_owned(),
             url: url.0,

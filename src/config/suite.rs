@@ -77,18 +77,85 @@ impl std::fmt::Debug for Endpoint {
 }
 
 /// An endpoint's proxy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum ProxySetting {
     /// HTTPS_PROXY / HTTP_PROXY / ALL_PROXY and NO_PROXY from the environment.
     Environment,
     /// `proxy = "none"`.
     None,
-    /// `proxy = { url, no_proxy }`; `shown` is the URL with secrets as `***`.
+    /// `proxy = { url, no_proxy, cert }`; `shown` is the URL with secrets as `***`.
     Via {
         url: Url,
         shown: String,
         no_proxy: Vec<String>,
+        /// The CAs of an https:// proxy's own certificate; `None`: the system's.
+        cert: Option<FileRef>,
     },
+}
+
+/// The proxy a request to some URL goes through.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub url: Url,
+    /// The suite's `no_proxy`, comma-separated; `None` for the environment's.
+    pub no_proxy: Option<String>,
+}
+
+impl ProxySetting {
+    /// The proxy of requests to `url`: the endpoint's `proxy`, or the environment's, unless the
+    /// host is one to reach directly.
+    pub fn applied(&self, url: &Url) -> Option<Applied> {
+        let host = url.host_str().unwrap_or_default();
+        match self {
+            Self::None => None,
+            Self::Via { url, no_proxy, .. } => {
+                (!excluded(host, no_proxy.iter().map(String::as_str))).then(|| Applied {
+                    url: url.clone(),
+                    no_proxy: Some(no_proxy.join(",")),
+                })
+            }
+            Self::Environment => {
+                let names: &[&str] = if url.scheme() == "https" {
+                    &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+                } else {
+                    &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+                };
+                let proxy = names
+                    .iter()
+                    .filter_map(|name| std::env::var(name).ok())
+                    .find(|value| !value.trim().is_empty())
+                    .and_then(|value| Url::parse(value.trim()).ok())?;
+                let no_proxy = std::env::var("NO_PROXY")
+                    .or_else(|_| std::env::var("no_proxy"))
+                    .unwrap_or_default();
+                (!excluded(host, no_proxy.split(','))).then_some(Applied {
+                    url: proxy,
+                    no_proxy: None,
+                })
+            }
+        }
+    }
+
+    /// The CA file the suite gives for an https:// proxy.
+    pub fn cert(&self) -> Option<&FileRef> {
+        match self {
+            Self::Via { cert, .. } => cert.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `host` is reached directly by a NO_PROXY-style list: a name, a ".suffix", or "*".
+fn excluded<'a>(host: &str, list: impl IntoIterator<Item = &'a str>) -> bool {
+    list.into_iter().map(str::trim).any(|entry| {
+        let entry = entry.trim_start_matches('.');
+        entry == "*"
+            || (!entry.is_empty()
+                && (host.eq_ignore_ascii_case(entry)
+                    || host
+                        .to_ascii_lowercase()
+                        .ends_with(&format!(".{}", entry.to_ascii_lowercase()))))
+    })
 }
 
 /// Where to connect instead of the URL's host and port.

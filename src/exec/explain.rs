@@ -6,6 +6,7 @@
 
 use rustls::{AlertDescription, CertificateError, PeerIncompatible};
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::client::phases::{Phase, PhaseTimeout};
@@ -13,7 +14,8 @@ use crate::config::duration;
 use crate::config::suite::{Endpoint, HttpVersion};
 use crate::tls::inspect::{CertInfo, format_time};
 use crate::tls::observe::Handshake;
-use crate::tls::{TlsClient, cipher_name};
+use crate::tls::proxy::Verdict;
+use crate::tls::{ProxyTrust, TlsClient, cipher_name};
 
 /// A failure explained: what went wrong, the facts that show it, and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +65,8 @@ pub struct Limits {
     pub elapsed: Duration,
     /// The proxy between runner and the server, if one is.
     pub proxy: Option<String>,
+    /// Its trust, when it is an https:// proxy.
+    pub proxy_trust: Option<Arc<ProxyTrust>>,
 }
 
 impl Limits {
@@ -257,6 +261,20 @@ pub fn failure(
     if let Some(proxy) = &limits.proxy
         && error.is_connect()
     {
+        if let Some(verdict) = limits
+            .proxy_trust
+            .as_ref()
+            .and_then(|trust| Some((trust, trust.refused_within(limits.elapsed + SLACK)?)))
+        {
+            return proxy_refused(proxy, verdict.0, &verdict.1);
+        }
+    }
+    // The server's own handshake through the proxy's tunnel is explained as without a proxy.
+    let servers_tls = tls.is_some() && rustls_error(error).is_some();
+    if let Some(proxy) = &limits.proxy
+        && error.is_connect()
+        && !servers_tls
+    {
         let what =
             find::<PhaseTimeout>(error).map_or_else(|| root_cause(error), ToString::to_string);
         return Failure::new(format!(
@@ -327,6 +345,30 @@ fn versions_offered(endpoint: &Endpoint) -> String {
         .map(|s| s.versions.iter().map(|v| v.name()).collect())
         .unwrap_or_default();
     versions.join(", ")
+}
+
+/// An https:// proxy whose certificate its trust refused.
+fn proxy_refused(proxy: &str, trust: &ProxyTrust, verdict: &Verdict) -> Failure {
+    let why = match &verdict.refused {
+        Some(CertificateError::UnknownIssuer) => "nothing trusted issued it".to_owned(),
+        Some(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => "it is not valid for the proxy's name".to_owned(),
+        Some(CertificateError::Expired | CertificateError::ExpiredContext { .. }) => {
+            "it has expired".to_owned()
+        }
+        Some(other) => format!("{other:?}"),
+        None => "refused".to_owned(),
+    };
+    let mut failure = Failure::new(format!(
+        "the proxy {proxy} presented a certificate that is not trusted: {why}"
+    ));
+    if let Some(info) = &verdict.presented {
+        failure = failure.detail(format!("the proxy presented: {}", describe(info)));
+    }
+    failure
+        .detail(format!("trusted for the proxy: {}", trust.source))
+        .help("set `proxy.cert` to the CA certificate that issued the proxy's certificate (the endpoint's `secure_socket` is for the server)")
 }
 
 fn describe(info: &CertInfo) -> String {

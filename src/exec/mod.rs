@@ -431,6 +431,7 @@ async fn attempt(
         gap: target.endpoint.read_timeout,
         elapsed: started.elapsed(),
         proxy: target.client.proxy.clone(),
+        proxy_trust: target.client.proxy_trust.clone(),
     };
     let client = if request.decode {
         &target.client.http

@@ -164,6 +164,7 @@ pub async fn follow(
                 gap: endpoint.read_timeout,
                 elapsed: sent_at.elapsed(),
                 proxy: None,
+                proxy_trust: None,
             };
             let failure = super::explain::failure(&error, endpoint, hop.target.tls, 0, &limits);
             HopError::Broken(

@@ -8,6 +8,7 @@ pub mod inspect;
 
 pub mod observe;
 mod pkcs12;
+pub mod proxy;
 mod roots;
 mod session;
 mod sniff;
@@ -26,6 +27,7 @@ use rustls::{ClientConfig, RootCertStore};
 pub use crate::names::{cipher_by_name, cipher_name, is_tls13, supported_cipher_names};
 pub use error::{MaterialError, Problem, Role};
 pub use inspect::CertInfo;
+pub use proxy::ProxyTrust;
 
 use crate::config::suite::{HttpVersion, Identity, SecureSocket, Suite, TlsVersion, Trust};
 use crate::diagnostic::{Diagnostic, Source};
@@ -111,24 +113,43 @@ impl fmt::Display for TlsError {
 
 impl std::error::Error for TlsError {}
 
-/// Builds the TLS of every `https://` endpoint of a suite, in endpoint order (`None` for
-/// `http://` ones). Every problem of every endpoint is reported.
-pub fn build_suite(suite: &Suite) -> Result<Vec<Option<TlsClient>>, TlsError> {
+/// The TLS of every endpoint of a suite, in endpoint order.
+#[derive(Debug)]
+pub struct SuiteTls {
+    /// The endpoint's own TLS; `None` for `http://` ones.
+    pub clients: Vec<Option<TlsClient>>,
+    /// The trust of the endpoint's https:// proxy, when it has one.
+    pub proxies: Vec<Option<Arc<ProxyTrust>>>,
+}
+
+/// Builds the TLS of every endpoint of a suite: its own for `https://` ones, and its proxy's
+/// for an https:// proxy. Every problem of every endpoint is reported.
+pub fn build_suite(suite: &Suite) -> Result<SuiteTls, TlsError> {
     let mut clients = Vec::new();
+    let mut proxies = Vec::new();
     let mut errors = Vec::new();
     for endpoint in &suite.endpoints {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let proxy = match proxy::load(endpoint, &provider) {
+            Ok(proxy) => proxy,
+            Err(error) => {
+                errors.push(error);
+                None
+            }
+        };
         match endpoint
             .tls
             .as_ref()
-            .map(|tls| build(tls, endpoint.http_version))
+            .map(|tls| build(tls, endpoint.http_version, proxy.clone()))
         {
             None => clients.push(None),
             Some(Ok(client)) => clients.push(Some(client)),
             Some(Err(mut found)) => errors.append(&mut found),
         }
+        proxies.push(proxy);
     }
     if errors.is_empty() {
-        Ok(clients)
+        Ok(SuiteTls { clients, proxies })
     } else {
         Err(TlsError {
             source: Arc::clone(&suite.source),
@@ -137,10 +158,10 @@ pub fn build_suite(suite: &Suite) -> Result<Vec<Option<TlsClient>>, TlsError> {
     }
 }
 
-/// A TLS configuration for a client that never speaks TLS (an `http://` endpoint's): it trusts
-/// nothing, and building it reads no trust store. `None` only if the provider refused its own
-/// default versions.
-pub fn no_tls_config() -> Option<ClientConfig> {
+/// A TLS configuration for a client that never speaks TLS to its server (an `http://`
+/// endpoint's): it trusts nothing but its https:// proxy, if it has one, and building it reads
+/// no trust store. `None` only if the provider refused its own default versions.
+pub fn no_tls_config(proxy: Option<&Arc<ProxyTrust>>) -> Option<ClientConfig> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     // Nothing pinned and no trust anchors: every certificate is refused.
     let verifier = Arc::new(verify::ServerVerifier {
@@ -151,6 +172,7 @@ pub fn no_tls_config() -> Option<ClientConfig> {
         expected_name: None,
         provider: Arc::clone(&provider),
         handshakes: Arc::default(),
+        proxy: proxy.cloned(),
     });
     let builder =
         ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions();
@@ -164,7 +186,11 @@ pub fn no_tls_config() -> Option<ClientConfig> {
 }
 
 /// Builds one endpoint's TLS.
-pub fn build(socket: &SecureSocket, http: HttpVersion) -> Result<TlsClient, Vec<MaterialError>> {
+pub fn build(
+    socket: &SecureSocket,
+    http: HttpVersion,
+    proxy: Option<Arc<ProxyTrust>>,
+) -> Result<TlsClient, Vec<MaterialError>> {
     let provider = Arc::new(provider(socket));
     // Both are read before either is judged, so every problem is reported at once. With
     // `enable = false` nothing is verified: no trust is read.
@@ -219,6 +245,7 @@ pub fn build(socket: &SecureSocket, http: HttpVersion) -> Result<TlsClient, Vec<
             expected_name,
             provider: Arc::clone(&provider),
             handshakes: Arc::clone(&handshakes),
+            proxy: proxy.clone(),
         })
     };
     let versions: Vec<&'static rustls::SupportedProtocolVersion> = socket

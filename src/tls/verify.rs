@@ -14,6 +14,7 @@ use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
 
 use super::inspect::CertInfo;
 use super::observe::Handshakes;
+use super::proxy::ProxyTrust;
 
 /// Verifies the server's certificate against the trust of one endpoint.
 #[derive(Debug)]
@@ -32,6 +33,8 @@ pub struct ServerVerifier {
     pub provider: Arc<CryptoProvider>,
     /// Where what the server presented is recorded.
     pub handshakes: Arc<Handshakes>,
+    /// An https:// proxy: its handshake is verified against its own trust, and not recorded.
+    pub proxy: Option<Arc<ProxyTrust>>,
 }
 
 impl ServerVerifier {
@@ -83,6 +86,11 @@ impl ServerCertVerifier for ServerVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
+        if let Some(proxy) = &self.proxy
+            && proxy.speaks_to(server_name)
+        {
+            return proxy.verify(end_entity, intermediates, server_name, ocsp_response, now);
+        }
         self.handshakes.presented(end_entity, intermediates);
         if self.danger_accept_any {
             return Ok(ServerCertVerified::assertion());

@@ -367,7 +367,7 @@ pub struct RawProtocol {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(
     untagged,
-    expecting = "\"none\", or { url = \"http://proxy:3128\", no_proxy = [...] }"
+    expecting = "\"none\", or { url = \"http://proxy:3128\", no_proxy = [...], cert = \"proxy-ca.pem\" }"
 )]
 #[schemars(rename = "Proxy")]
 pub enum RawProxy {
@@ -387,6 +387,9 @@ pub struct RawProxyTable {
     /// Hosts reached directly: a name, ".suffix" for a domain, or "*" for all.
     #[serde(default)]
     pub no_proxy: Vec<String>,
+    /// For an https:// proxy: a PEM file of the CAs that issue the proxy's own certificate
+    /// (default: the system's trust store). The endpoint's `secure_socket` is for the server.
+    pub cert: Option<String>,
 }
 
 /// A size: a number of bytes, or text such as "64MiB".
