@@ -52,6 +52,49 @@ const SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "server.key",
         "ssl_client_certificate root.crt; ssl_verify_client optional; ssl_verify_depth 2;",
     ),
+    // What pipelines use: a session cookie, gzip answers, and an upload nginx stores whole
+    // (the body's file is named to the plain block, which answers with its name).
+    (
+        "pipeline",
+        "server-chain.crt",
+        "server.key",
+        r#"gzip on; gzip_types application/json; gzip_min_length 1;
+        location = /login {
+            add_header Set-Cookie "session=nginx-s3ss; Path=/; HttpOnly" always;
+            return 200 '{"logged_in":true}\n';
+        }
+        location = /me {
+            if ($cookie_session != "nginx-s3ss") { return 401 '{"error":"no session"}\n'; }
+            return 200 '{"user":"alice","padding":"a gzip answer needs a body worth compressing, so here is one"}\n';
+        }
+        location = /upload {
+            client_body_in_file_only on;
+            proxy_set_header X-Body-File $request_body_file;
+            proxy_set_header X-Type $content_type;
+            proxy_pass http://127.0.0.1:{plain}/stored;
+        }"#,
+    ),
+    // Plain HTTP: the upload's and the forward proxies' upstream.
+    (
+        "plain",
+        "",
+        "",
+        r#"location = /stored { return 200 '{"file":"$http_x_body_file","type":"$http_x_type"}\n'; }
+        location = /hello { return 200 '{"via":"$http_x_via","host":"$host"}\n'; }"#,
+    ),
+    // Forward proxies for http:// URLs, in clear text and over TLS (an https:// proxy).
+    (
+        "forward",
+        "",
+        "",
+        "location / { proxy_set_header X-Via forward; proxy_pass http://127.0.0.1:{plain}; }",
+    ),
+    (
+        "forward-tls",
+        "server-chain.crt",
+        "server.key",
+        "location / { proxy_set_header X-Via forward-tls; proxy_pass http://127.0.0.1:{plain}; }",
+    ),
 ];
 
 /// A running nginx; dropping it stops it.
@@ -90,25 +133,46 @@ impl Nginx {
             .map(|l| l.local_addr().expect("an address").port())
             .collect();
         let mut servers = String::new();
+        let plain = SCENARIOS
+            .iter()
+            .zip(&ports)
+            .find(|(s, _)| s.0 == "plain")
+            .map(|(_, port)| *port)
+            .expect("a plain block");
         for ((name, chain, key, extra), port) in SCENARIOS.iter().zip(&ports) {
+            let status = if *name == "app-400" { 400 } else { 200 };
+            let listen = if chain.is_empty() {
+                format!("listen 127.0.0.1:{port};")
+            } else {
+                format!(
+                    "listen 127.0.0.1:{port} ssl;\n        ssl_certificate {fx}/{chain};\n        ssl_certificate_key {fx}/{key};",
+                    fx = fixtures.display()
+                )
+            };
             let _ = write!(
                 servers,
                 r#"
     server {{
-        listen 127.0.0.1:{port} ssl;
-        ssl_certificate {fx}/{chain};
-        ssl_certificate_key {fx}/{key};
+        {listen}
         {extra}
-        location /down {{
+        {default}
+    }}"#,
+                // A forward proxy passes everything on; the others answer what they saw.
+                default = if extra.contains("location / ") {
+                    String::new()
+                } else {
+                    format!(
+                        r#"location /down {{
             return 302 http://127.0.0.1:9/;
         }}
         location / {{
             return {status} '{{"scenario":"{name}","verify":"$ssl_client_verify","subject":"$ssl_client_s_dn","protocol":"$ssl_protocol","cipher":"$ssl_cipher"}}\n';
-        }}
-    }}"#,
-                fx = fixtures.display(),
-                status = if *name == "app-400" { 400 } else { 200 },
-                extra = extra.replace("root.crt", &format!("{}/root.crt", fixtures.display())),
+        }}"#
+                    )
+                },
+                extra = extra
+                    .replace("root.crt", &format!("{}/root.crt", fixtures.display()))
+                    .replace("{plain}", &plain.to_string()),
             );
         }
         let tmp = dir.join("tmp").display().to_string();
@@ -393,6 +457,127 @@ error: app-refusal: status expected a status below 400, got 400 (app-refusal.tom
         outcome.code == 3 && logs == wanted,
         &outcome,
     );
+
+    // Pipelines against nginx: a cookie login, a gzip answer decoded (and kept as it came with
+    // `decode = false`), and a multipart upload that nginx reads whole and stores.
+    fs::write(fixtures.join("report.csv"), "week,passed\n48,1022\n").expect("writable");
+    fs::write(
+        fixtures.join("pipeline.toml"),
+        format!(
+            r#"[endpoints.nginx]
+url = "https://localhost:{port}"
+secure_socket = {{ cert = "root.crt" }}
+
+[[requests]]
+name = "login"
+path = "/login"
+output = "none"
+expect = {{ cookies = {{ session = {{ exists = true }} }} }}
+
+[[requests]]
+name = "me"
+path = "/me"
+output = "none"
+expect = {{ json = {{ "$.user" = "alice" }} }}
+
+[[requests]]
+name = "me, as it came"
+path = "/me"
+decode = false
+output = "me.gz"
+
+[[requests]]
+name = "upload"
+method = "POST"
+path = "/upload"
+multipart = {{ title = "weekly", report = {{ file = "report.csv", content_type = "text/csv" }} }}
+"#,
+            port = nginx.port("pipeline")
+        ),
+    )
+    .expect("writable");
+    let _ = fs::remove_file(fixtures.join("me.gz"));
+    let outcome = run(runner(&fixtures, &["run", "pipeline.toml"]));
+    let stored = seen(&outcome);
+    let upload = stored["file"]
+        .as_str()
+        .and_then(|file| fs::read_to_string(file).ok())
+        .unwrap_or_default();
+    let boundary = stored["type"]
+        .as_str()
+        .and_then(|t| t.strip_prefix("multipart/form-data; boundary="))
+        .unwrap_or("(none)");
+    let gzip = fs::read(fixtures.join("me.gz")).unwrap_or_default();
+    expect(
+        &format!("pipeline (upload as nginx stored it:\n{upload})"),
+        outcome.code == 0
+            && gzip.starts_with(&[0x1f, 0x8b])
+            && upload.starts_with(&format!("--{boundary}\r\n"))
+            && upload.contains("Content-Disposition: form-data; name=\"title\"\r\n\r\nweekly\r\n")
+            && upload.contains(
+                "Content-Disposition: form-data; name=\"report\"; filename=\"report.csv\"\r\nContent-Type: text/csv\r\n\r\nweek,passed\n48,1022\n\r\n",
+            )
+            && upload.ends_with(&format!("--{boundary}--\r\n")),
+        &outcome,
+    );
+
+    // nginx as a forward proxy for http:// URLs, in clear text and as an https:// proxy whose
+    // certificate `proxy.cert` trusts (and, with the wrong CA, refuses, naming the proxy).
+    for (name, proxy, via, code) in [
+        (
+            "forward",
+            format!("url = \"http://127.0.0.1:{}\"", nginx.port("forward")),
+            "forward",
+            0,
+        ),
+        (
+            "forward-tls",
+            format!(
+                "url = \"https://localhost:{}\", cert = \"root.crt\"",
+                nginx.port("forward-tls")
+            ),
+            "forward-tls",
+            0,
+        ),
+        (
+            "forward-tls-untrusted",
+            format!(
+                "url = \"https://localhost:{}\", cert = \"other-ca.crt\"",
+                nginx.port("forward-tls")
+            ),
+            "",
+            3,
+        ),
+    ] {
+        fs::write(
+            fixtures.join(format!("{name}.toml")),
+            format!(
+                "[endpoints.plain]\nurl = \"http://127.0.0.1:{}\"\nproxy = {{ {proxy} }}\n\n[[requests]]\nname = \"{name}\"\npath = \"/hello\"\n",
+                nginx.port("plain")
+            ),
+        )
+        .expect("writable");
+        let outcome = run(runner(&fixtures, &["run", &format!("{name}.toml")]));
+        let proxy_port = nginx.port(if via.is_empty() { "forward-tls" } else { via });
+        let ok = if code == 0 {
+            outcome.code == 0
+                && seen(&outcome)["via"] == via
+                && outcome.stderr.contains(&format!(
+                    " via proxy {}:{proxy_port}",
+                    if via == "forward" {
+                        "127.0.0.1"
+                    } else {
+                        "localhost"
+                    }
+                ))
+        } else {
+            outcome.code == code
+                && outcome.stderr.contains(&format!(
+                    "the proxy localhost:{proxy_port} presented a certificate that is not trusted: nothing trusted issued it"
+                ))
+        };
+        expect(name, ok, &outcome);
+    }
 
     // Failures, each with its whole message.
     let failures_expected = failure_cases(&fixtures);

@@ -439,7 +439,14 @@ fn connect_proxy(
                     }
                     match server.read(&mut buffer) {
                         Ok(0) => return,
-                        Ok(n) if client.write_all(&buffer[..n]).and_then(|()| client.flush()).is_err() => return,
+                        Ok(n)
+                            if client
+                                .write_all(&buffer[..n])
+                                .and_then(|()| client.flush())
+                                .is_err() =>
+                        {
+                            return;
+                        }
                         Err(e) if !is_wait(&e) => return,
                         _ => {}
                     }
@@ -627,7 +634,11 @@ fn an_https_proxy_is_verified_against_its_own_trust() {
             runner::tls::inspect::format_time(proxy_leaf.not_after)
         ))
         .run();
-    assert_eq!(tunnels.load(Ordering::SeqCst), 1, "no tunnel through an untrusted proxy");
+    assert_eq!(
+        tunnels.load(Ordering::SeqCst),
+        1,
+        "no tunnel through an untrusted proxy"
+    );
     // `cert` belongs to https:// proxies, and the two handshakes are told apart by name.
     Test::new("proxy-cert-plain")
         .file(

@@ -427,7 +427,13 @@ pub fn build_all(
             let rule = overrides
                 .iter()
                 .find(|r| r.host.eq_ignore_ascii_case(host) && r.port == port);
-            build(endpoint, tls.as_ref(), proxy.as_ref(), rule.map(|r| &r.to), &jar)
+            build(
+                endpoint,
+                tls.as_ref(),
+                proxy.as_ref(),
+                rule.map(|r| &r.to),
+                &jar,
+            )
         })
         .collect()
 }

@@ -89,13 +89,12 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
     let ready = loaded
         .into_iter()
         .map(|loaded| {
-            let clients =
-                client::build_all(
-                    &loaded.suite.endpoints,
-                    &loaded.tls,
-                    &loaded.proxies,
-                    &args.connect_to,
-                )?;
+            let clients = client::build_all(
+                &loaded.suite.endpoints,
+                &loaded.tls,
+                &loaded.proxies,
+                &args.connect_to,
+            )?;
             Ok(Ready { loaded, clients })
         })
         .collect::<Result<Vec<_>, _>>()

@@ -8,13 +8,12 @@ use url::Url;
 use super::convert::Converter;
 use super::raw::{
     RawCert, RawEndpoint, RawHttpVersion, RawKey, RawOtherOrigins, RawProtocol, RawProxy,
-    RawProxyTable,
-    RawRedirects, RawSecureSocket,
+    RawProxyTable, RawRedirects, RawSecureSocket,
 };
 use super::spanned::Spanned;
 use super::suite::{
-    ConnectTo, Endpoint, FileRef, Header, HttpVersion, Identity, OtherOrigins, ProxySetting, Redirects,
-    SecureSocket, TlsVersion, Trust,
+    ConnectTo, Endpoint, FileRef, Header, HttpVersion, Identity, OtherOrigins, ProxySetting,
+    Redirects, SecureSocket, TlsVersion, Trust,
 };
 use super::template::CaptureNames;
 use crate::diagnostic::{Span, quoted_list};
@@ -47,7 +46,10 @@ impl Converter<'_> {
             self.report(
                 self.error(
                     &cert.span(),
-                    format!("`cert` is for an https:// proxy; this one is {}://", url.scheme()),
+                    format!(
+                        "`cert` is for an https:// proxy; this one is {}://",
+                        url.scheme()
+                    ),
                 )
                 .help("remove `cert`, or write the proxy's URL with https:// if it speaks TLS"),
             );

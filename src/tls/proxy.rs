@@ -53,9 +53,9 @@ impl ProxyTrust {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        let verdict = self
-            .verifier
-            .verify_server_cert(end_entity, intermediates, name, ocsp_response, now);
+        let verdict =
+            self.verifier
+                .verify_server_cert(end_entity, intermediates, name, ocsp_response, now);
         *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(Verdict {
             at: Instant::now(),
             presented: CertInfo::from_der(end_entity).ok(),
@@ -132,9 +132,10 @@ pub fn load(
             "the proxy's trust holds no certificate that can be a trust anchor".to_owned(),
         ));
     }
-    let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(store), Arc::clone(provider))
-        .build()
-        .map_err(|error| unusable(error.to_string()))?;
+    let verifier =
+        WebPkiServerVerifier::builder_with_provider(Arc::new(store), Arc::clone(provider))
+            .build()
+            .map_err(|error| unusable(error.to_string()))?;
     Ok(Some(Arc::new(ProxyTrust {
         host,
         source,
