@@ -260,14 +260,12 @@ pub fn failure(
     let port = endpoint.url.port_or_known_default().unwrap_or_default();
     if let Some(proxy) = &limits.proxy
         && error.is_connect()
-    {
-        if let Some(verdict) = limits
+        && let Some((trust, verdict)) = limits
             .proxy_trust
             .as_ref()
             .and_then(|trust| Some((trust, trust.refused_within(limits.elapsed + SLACK)?)))
-        {
-            return proxy_refused(proxy, verdict.0, &verdict.1);
-        }
+    {
+        return proxy_refused(proxy, trust, &verdict);
     }
     // The server's own handshake through the proxy's tunnel is explained as without a proxy.
     let servers_tls = tls.is_some() && rustls_error(error).is_some();
