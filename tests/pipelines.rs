@@ -610,6 +610,20 @@ fn an_https_proxy_is_verified_against_its_own_trust() {
         )
         .run();
     assert_eq!(tunnels.load(Ordering::SeqCst), 1);
+    // `check` says which proxy, and whom its certificate must chain to.
+    Test::new("https-proxy-check")
+        .file(
+            "a.toml",
+            &suite(&format!(
+                "proxy = {{ url = \"https://127.0.0.1:{proxy}\", cert = \"{}\" }}\n",
+                proxy_ca.display()
+            )),
+        )
+        .args(&["check", "a.toml"])
+        .replace(&proxy.to_string(), "PROXY")
+        .replace(&proxy_ca.display().to_string(), "PROXY-CA")
+        .stdout_regex(".*\n    proxy: https://127.0.0.1:PROXY, its certificate checked against PROXY-CA\n.*")
+        .run();
     // Without it, the system's trust is the proxy's: here it holds only the server's CA.
     let proxy_leaf = crate::support::cert_info(&crate::pki::dir().join("proxy.crt"));
     Test::new("https-proxy-untrusted")

@@ -7,12 +7,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cli::CheckArgs;
-use crate::config::suite::{Endpoint, HttpVersion, OtherOrigins, Redirects, Request};
+use crate::config::suite::{Endpoint, HttpVersion, OtherOrigins, ProxySetting, Redirects, Request};
 use crate::config::{self, CommandLineVars};
 use crate::error::Error;
 use crate::load::{self, Loaded};
 use crate::tls::inspect::{format_time, now};
-use crate::tls::{CertInfo, TlsClient};
+use crate::tls::{CertInfo, ProxyTrust, TlsClient};
 
 pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
     let vars = CommandLineVars::read(&args.vars.overrides())?;
@@ -59,8 +59,9 @@ pub fn summary(loaded: &Loaded, warn_expiry: Duration) -> String {
         suite.requests.len(),
         plural(suite.requests.len(), "request"),
     );
-    for (endpoint, tls) in suite.endpoints.iter().zip(&loaded.tls) {
+    for ((endpoint, tls), proxy) in suite.endpoints.iter().zip(&loaded.tls).zip(&loaded.proxies) {
         endpoint_lines(&mut out, endpoint, tls.as_ref(), warn_expiry);
+        proxy_line(&mut out, endpoint, proxy.as_deref());
     }
     for request in &suite.requests {
         request_line(&mut out, loaded, request);
@@ -74,6 +75,31 @@ pub fn summary(loaded: &Loaded, warn_expiry: Duration) -> String {
         }
     }
     out
+}
+
+/// The proxy the endpoint's requests go through, and whom its certificate must chain to.
+fn proxy_line(out: &mut String, endpoint: &Endpoint, trust: Option<&ProxyTrust>) {
+    let Some(applied) = endpoint.proxy.applied(&endpoint.url) else {
+        return;
+    };
+    let shown = match &endpoint.proxy {
+        ProxySetting::Via { shown, .. } => shown.clone(),
+        // The environment's URL may carry a password: only where it goes is shown.
+        _ => format!(
+            "{}://{}:{} (from the environment)",
+            applied.url.scheme(),
+            applied.url.host_str().unwrap_or_default(),
+            applied.url.port_or_known_default().unwrap_or_default()
+        ),
+    };
+    let _ = match trust {
+        Some(trust) => writeln!(
+            out,
+            "    proxy: {shown}, its certificate checked against {}",
+            trust.source
+        ),
+        None => writeln!(out, "    proxy: {shown}"),
+    };
 }
 
 fn endpoint_lines(
