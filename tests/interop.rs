@@ -579,6 +579,38 @@ multipart = {{ title = "weekly", report = {{ file = "report.csv", content_type =
         expect(name, ok, &outcome);
     }
 
+    // HTTP/2 forced on a server that speaks only HTTP/1.1 (no `http2` in nginx), and a
+    // deployment reached by address under its real name.
+    let main = nginx.port("main");
+    for (name, settings, code, wanted) in [
+        (
+            "h2-refused",
+            format!("url = \"https://localhost:{main}\"\nhttp_version = \"2\""),
+            3,
+            "the server speaks none of the HTTP versions runner offered in ALPN: h2 (http_version = \"2\")",
+        ),
+        (
+            "connect-to",
+            format!("url = \"https://localhost:1\"\nconnect_to = \"127.0.0.1:{main}\""),
+            0,
+            "connect-to: GET https://localhost:1/ -> 200 OK",
+        ),
+    ] {
+        fs::write(
+            fixtures.join(format!("{name}.toml")),
+            format!(
+                "[endpoints.nginx]\n{settings}\nsecure_socket = {{ cert = \"root.crt\" }}\n\n[[requests]]\nname = \"{name}\"\npath = \"/\"\n"
+            ),
+        )
+        .expect("writable");
+        let outcome = run(runner(&fixtures, &["run", &format!("{name}.toml")]));
+        expect(
+            name,
+            outcome.code == code && outcome.stderr.contains(wanted),
+            &outcome,
+        );
+    }
+
     // Failures, each with its whole message.
     let failures_expected = failure_cases(&fixtures);
     for (scenario, name, socket, message) in &failures_expected {

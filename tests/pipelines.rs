@@ -622,7 +622,9 @@ fn an_https_proxy_is_verified_against_its_own_trust() {
         .args(&["check", "a.toml"])
         .replace(&proxy.to_string(), "PROXY")
         .replace(&proxy_ca.display().to_string(), "PROXY-CA")
-        .stdout_regex(".*\n    proxy: https://127.0.0.1:PROXY, its certificate checked against PROXY-CA\n.*")
+        .stdout_regex(
+            ".*\n    proxy: https://127.0.0.1:PROXY, its certificate checked against PROXY-CA\n.*",
+        )
         .run();
     // Without it, the system's trust is the proxy's: here it holds only the server's CA.
     let proxy_leaf = crate::support::cert_info(&crate::pki::dir().join("proxy.crt"));
