@@ -54,6 +54,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Show the product: run the suites of configs/ against an in-process `runner serve`.
     Demo(DemoArgs),
+    /// Work with report files: `runner report merge` joins the JSON reports of sharded jobs.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Print shell completions: bash, zsh, fish, powershell or elvish.
     ///
     /// For example `runner completions bash > ~/.local/share/bash-completion/completions/runner`.
@@ -68,6 +71,27 @@ pub enum Command {
     /// Editors use it for completion and checking: start a suite with
     /// `#:schema ../schemas/runner.schema.json` (Taplo, Even Better TOML).
     Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Join the JSON reports of a sharded run (`runner run --shard K/N --report json=PATH` in
+    /// each job) into one JUnit or JSON report.
+    ///
+    /// Files keep the order of the reports given; counts are added, and the duration is the
+    /// longest shard's. Exit codes are the whole run's: 0 all passed, 1 an expectation failed,
+    /// 3 a request could not complete, 2 a report cannot be read, 4 one cannot be written.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The JSON reports to join.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub inputs: Vec<PathBuf>,
+    /// Write the merged report: junit=PATH (JUnit XML) or json=PATH. Repeatable.
+    #[arg(long, required = true, value_name = "KIND=PATH", value_parser = crate::report::files::ReportFile::parse)]
+    pub report: Vec<crate::report::files::ReportFile>,
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +137,11 @@ pub struct RunArgs {
     /// order, and the output stays in input order.
     #[arg(long, short = 'j', default_value_t = 1, value_name = "N", value_parser = parse_jobs)]
     pub jobs: usize,
+    /// Run only the K-th of N parts of the files, for a CI matrix of N jobs: every job splits
+    /// the same files the same way, balanced by request count. Merge their JSON reports with
+    /// `runner report merge`.
+    #[arg(long, value_name = "K/N", value_parser = crate::config::discover::Shard::parse)]
+    pub shard: Option<crate::config::discover::Shard>,
     /// Send requests for HOST:PORT to ADDR:PORT instead, as curl's --connect-to: TLS names, SNI,
     /// Host and the URLs shown stay HOST:PORT. Repeatable.
     #[arg(long, value_name = "HOST:PORT:ADDR:PORT", value_parser = crate::config::suite::ConnectRule::parse)]

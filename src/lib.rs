@@ -60,6 +60,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             .map_err(error::Error::Serve)
             .and_then(|o| commands::serve::run(&o)),
         Command::Demo(args) => commands::demo::run(&args.configs),
+        Command::Report(cli::ReportCommand::Merge(args)) => commands::report::merge(&args),
         Command::Completions { shell } => print_completions(shell),
         Command::Man => print_man(),
     };

@@ -459,3 +459,126 @@ fn a_report_that_cannot_be_written_at_the_end_is_exit_4() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_sharded_run_merges_into_the_report_of_the_whole_run() {
+    let serving = serve_demo();
+    let mut test = Test::new("shards");
+    // Five files of 1 to 5 requests; the third has a failing expectation.
+    for n in 1..=5 {
+        let mut text = suite(&serving, &requests(n, "/get"));
+        if n == 3 {
+            text.push_str(
+                "[[requests]]\nname = \"wrong\"\npath = \"/get\"\nexpect = { status = 201 }\n",
+            );
+        }
+        test = test.file(&format!("suites/s{n}.toml"), &text);
+    }
+    let dir = test.dir().to_owned();
+    let run = |args: &[&str]| {
+        let mut command = crate::support::runner(&dir, args);
+        command.stdout(Stdio::null());
+        command.output().expect("runner runs")
+    };
+    let whole = run(&["run", "suites", "--report", "json=whole.json"]);
+    assert_eq!(whole.status.code(), Some(1));
+    // Each job splits the same files the same way, balanced by request count, largest first:
+    // s5 (5) | s3 (4) + s2 (2) | s4 (4) + s1 (1).
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let shard = run(&[
+            "run",
+            "suites",
+            "--shard",
+            &format!("{k}/3"),
+            "--report",
+            &format!("json=out/{k}.json"),
+        ]);
+        shards.push((
+            shard.status.code(),
+            String::from_utf8_lossy(&shard.stderr)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        ));
+    }
+    assert_eq!(
+        shards,
+        [
+            (
+                Some(0),
+                "shard 1/3: 1 of 5 files, 5 of 16 requests".to_owned()
+            ),
+            (
+                Some(1),
+                "shard 2/3: 2 of 5 files, 6 of 16 requests".to_owned()
+            ),
+            (
+                Some(0),
+                "shard 3/3: 2 of 5 files, 5 of 16 requests".to_owned()
+            ),
+        ]
+    );
+    let merged = run(&[
+        "report",
+        "merge",
+        "out/1.json",
+        "out/2.json",
+        "out/3.json",
+        "--report",
+        "json=all.json",
+        "--report",
+        "junit=all.xml",
+    ]);
+    assert_eq!(merged.status.code(), Some(1), "the whole run's verdict");
+    assert!(
+        String::from_utf8_lossy(&merged.stderr).starts_with(
+            "3 reports: 5 files, 16 requests: 15 passed, 1 failed, 0 could not complete, in "
+        ),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    // The same files, requests and verdicts as the run that was not split.
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(dir.join(name)).expect("written")).expect("JSON")
+    };
+    let verdicts = |report: &serde_json::Value| {
+        let mut all: Vec<String> = report["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .flat_map(|f| {
+                f["requests"]
+                    .as_array()
+                    .expect("requests")
+                    .iter()
+                    .map(move |r| format!("{} {} {}", f["path"], r["name"], r["verdict"]))
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    let (whole, all) = (read("whole.json"), read("all.json"));
+    assert_eq!(verdicts(&whole), verdicts(&all));
+    assert_eq!(verdicts(&all).len(), 16);
+    for count in ["files", "requests", "passed", "failed", "errors", "skipped"] {
+        assert_eq!(whole["summary"][count], all["summary"][count], "{count}");
+    }
+    let checked = Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(root().join("tests/fixtures/junit-10.xsd"))
+        .arg(dir.join("all.xml"))
+        .output()
+        .expect("xmllint runs (.ci/run installs libxml2-utils)");
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let junit = fs::read_to_string(dir.join("all.xml")).expect("written");
+    assert!(
+        junit.contains("<failure message=\"status expected 201, got 200"),
+        "{junit}"
+    );
+}

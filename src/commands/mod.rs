@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod report;
 pub mod run;
 pub mod serve;
 mod workers;

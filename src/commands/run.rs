@@ -44,7 +44,18 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         },
     );
     let vars = CommandLineVars::read(&args.vars.overrides())?;
-    let files = config::discover(&args.paths, &args.exclude)?;
+    let mut files = config::discover(&args.paths, &args.exclude)?;
+    if let Some(shard) = args.shard {
+        let all = files.len();
+        let (picked, total, mine) = shard.pick(files);
+        info!(
+            "shard {}/{}: {} of {all} files, {mine} of {total} requests",
+            shard.index,
+            shard.count,
+            picked.len()
+        );
+        files = picked;
+    }
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     for file in files {
@@ -186,9 +197,13 @@ fn write_reports(
     summary: &Summary,
     skipped: &str,
 ) -> bool {
+    if reports.is_empty() {
+        return true;
+    }
     let mut written = true;
+    let document = files::document(&presenter.results, summary, skipped);
     for ready in reports {
-        let text = files::text(&ready.report, &presenter.results, summary, skipped);
+        let text = files::text(&ready.report, &document);
         if let Err(message) = text.and_then(|text| ready.write(&text)) {
             error!("{message}");
             written = false;

@@ -143,3 +143,105 @@ fn walk_all(dir: &Path, found: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// `--shard K/N`: the K-th of N parts of a run's files, for a CI matrix of N jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based.
+    pub index: usize,
+    pub count: usize,
+}
+
+/// The most shards a run may be split into (as many as `--jobs` may run at once).
+const MAX_SHARDS: usize = 1024;
+
+impl Shard {
+    /// Parses "K/N", with 1 <= K <= N <= 1024.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let usage = || {
+            format!("`{text}` is not K/N: write for example --shard 2/4 (the second of four parts)")
+        };
+        let (index, count) = text.trim().split_once('/').ok_or_else(usage)?;
+        let index: usize = index.trim().parse().map_err(|_| usage())?;
+        let count: usize = count.trim().parse().map_err(|_| usage())?;
+        if count == 0 || count > MAX_SHARDS {
+            return Err(format!(
+                "`{text}`: the number of shards must be from 1 to {MAX_SHARDS}"
+            ));
+        }
+        if index == 0 || index > count {
+            return Err(format!("`{text}`: the shard must be from 1 to {count}"));
+        }
+        Ok(Self { index, count })
+    }
+
+    /// This shard's files, in the order given, and how many requests the whole run and this
+    /// shard hold. Every job of a matrix computes the same split: files are dealt out by
+    /// request count, largest first, each to the part with the fewest requests so far (the
+    /// lowest-numbered on a tie), so the parts take about as long.
+    pub fn pick(self, files: Vec<PathBuf>) -> (Vec<PathBuf>, usize, usize) {
+        let counts: Vec<usize> = files.iter().map(|f| request_count(f)).collect();
+        let mut order: Vec<usize> = (0..files.len()).collect();
+        order.sort_by(|a, b| counts[*b].cmp(&counts[*a]).then(a.cmp(b)));
+        let mut loads = vec![0usize; self.count];
+        let mut part = vec![0usize; files.len()];
+        for file in order {
+            let (lightest, _) = loads
+                .iter()
+                .enumerate()
+                .min_by_key(|(i, load)| (**load, *i))
+                .unwrap_or((0, &0));
+            part[file] = lightest;
+            loads[lightest] += counts[file].max(1);
+        }
+        let total = counts.iter().sum();
+        let mut mine = 0;
+        let picked = files
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| part[*i] == self.index - 1)
+            .map(|(i, file)| {
+                mine += counts[i];
+                file
+            })
+            .collect();
+        (picked, total, mine)
+    }
+}
+
+/// How many requests a suite file holds, read without loading it (its variables and TLS
+/// material are the business of the shard that runs it). Standard input and a file that is not
+/// TOML count as one.
+fn request_count(path: &Path) -> usize {
+    if path == Path::new(STDIN) {
+        return 1;
+    }
+    // Not from a pipe: reading it here would leave nothing for the run.
+    crate::read::bounded(path, crate::read::SUITE_LIMIT, false)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .and_then(|table| Some(table.get("requests")?.as_array()?.len()))
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Shard;
+
+    #[test]
+    fn a_shard_is_k_of_n_within_bounds() {
+        assert_eq!(Shard::parse("2/4"), Ok(Shard { index: 2, count: 4 }));
+        for (text, problem) in [
+            ("0/3", "the shard must be from 1 to 3"),
+            ("4/3", "the shard must be from 1 to 3"),
+            ("1/0", "the number of shards must be from 1 to 1024"),
+            ("1/2000", "the number of shards must be from 1 to 1024"),
+            ("two/4", "is not K/N"),
+            ("2", "is not K/N"),
+        ] {
+            let error = Shard::parse(text).expect_err(text);
+            assert!(error.contains(problem), "{text}: {error}");
+        }
+    }
+}

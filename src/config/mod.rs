@@ -3,7 +3,7 @@
 //! Every problem is a [`Diagnostic`] pointing into the file.
 
 mod convert;
-mod discover;
+pub mod discover;
 
 pub mod duration;
 mod endpoint;

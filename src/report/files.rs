@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
+use serde_json::Value;
 
 use super::results::{FileResult, Summary};
 use crate::exec::{RequestReport, Verdict};
@@ -36,32 +37,81 @@ impl ReportFile {
     }
 }
 
-/// The text of one report file. `skipped` says why the requests that did not run did not.
-pub fn text(
-    report: &ReportFile,
-    results: &[FileResult],
-    summary: &Summary,
-    skipped: &str,
-) -> Result<String, String> {
+/// The run as the JSON report has it: every file, its requests (each with its verdict) and the
+/// ones that did not run, and the counts. Both kinds of report are written from it, and
+/// `runner report merge` reads it back.
+pub fn document(results: &[FileResult], summary: &Summary, skipped: &str) -> Value {
+    let run = JsonRun {
+        files: results
+            .iter()
+            .map(|r| JsonFile {
+                path: r.plan.path.display().to_string(),
+                requests: r
+                    .finished
+                    .iter()
+                    .map(|f| JsonRequest {
+                        verdict: verdict_name(f.verdict),
+                        report: &f.report,
+                    })
+                    .collect(),
+                skipped: r
+                    .unfinished()
+                    .map(|p| JsonSkipped {
+                        name: &p.name,
+                        reason: skipped,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        summary,
+    };
+    serde_json::to_value(&run).unwrap_or(Value::Null)
+}
+
+/// The text of one report file, from the run's document.
+pub fn text(report: &ReportFile, document: &Value) -> Result<String, String> {
     match report {
-        ReportFile::Junit(_) => junit(results, skipped).map_err(|e| e.to_string()),
-        ReportFile::Json(_) => Ok(json(results, summary, skipped)),
+        ReportFile::Junit(_) => junit(document).map_err(|e| e.to_string()),
+        ReportFile::Json(_) => {
+            let mut text = serde_json::to_string_pretty(document).map_err(|e| e.to_string())?;
+            text.push('\n');
+            Ok(text)
+        }
     }
 }
 
-fn failure_text(report: &RequestReport) -> (String, String) {
-    if let Some(error) = &report.error {
-        let summary = error.lines().next().unwrap_or_default().to_owned();
-        return (summary, error.clone());
+fn verdict_name(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Passed => "passed",
+        Verdict::Failed => "failed",
+        Verdict::Broken => "error",
+        Verdict::Unwritten => "unwritten",
     }
-    let failed: Vec<String> = report
-        .expectations
-        .iter()
-        .filter(|c| !c.passed)
+}
+
+/// A request's failure as JUnit shows it: its first line, and the whole of it.
+fn failure_text(request: &Value) -> (String, String) {
+    if let Some(error) = request["error"].as_str() {
+        let summary = error.lines().next().unwrap_or_default().to_owned();
+        return (summary, error.to_owned());
+    }
+    let text = |value: &Value| {
+        value
+            .as_str()
+            .map_or_else(|| value.to_string(), ToOwned::to_owned)
+    };
+    let failed: Vec<String> = request["expectations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["passed"] == Value::Bool(false))
         .map(|c| {
             format!(
                 "{} expected {}, got {} ({})",
-                c.what, c.expected, c.actual, c.location
+                text(&c["what"]),
+                text(&c["expected"]),
+                text(&c["actual"]),
+                text(&c["location"])
             )
         })
         .collect();
@@ -71,52 +121,55 @@ fn failure_text(report: &RequestReport) -> (String, String) {
     )
 }
 
-fn junit(results: &[FileResult], skipped: &str) -> Result<String, quick_junit::SerializeError> {
+fn junit(document: &Value) -> Result<String, quick_junit::SerializeError> {
     let mut report = Report::new("runner");
-    for result in results {
-        let name = result.plan.path.display().to_string();
+    let list = |value: &Value| value.as_array().cloned().unwrap_or_default();
+    for file in list(&document["files"]) {
+        let name = file["path"].as_str().unwrap_or_default().to_owned();
         let mut suite = TestSuite::new(name.clone());
-        for done in &result.finished {
-            let status = match done.verdict {
-                Verdict::Passed => TestCaseStatus::success(),
+        let mut time = 0;
+        for request in list(&file["requests"]) {
+            let status = match request["verdict"].as_str() {
+                Some("passed") => TestCaseStatus::success(),
                 verdict => {
-                    let kind = if verdict == Verdict::Failed {
+                    let kind = if verdict == Some("failed") {
                         NonSuccessKind::Failure
                     } else {
                         NonSuccessKind::Error
                     };
                     let mut status = TestCaseStatus::non_success(kind);
-                    let (message, description) = failure_text(&done.report);
+                    let (message, description) = failure_text(&request);
                     status.set_message(message).set_description(description);
                     status
                 }
             };
-            let mut case = TestCase::new(done.report.name.clone(), status);
+            let mut case = TestCase::new(request["name"].as_str().unwrap_or_default(), status);
             // Every attempt and the waits between them.
+            let total_ms = request["total_ms"].as_u64().unwrap_or(0);
+            time += total_ms;
+            let attempts = request["attempts"].as_u64().unwrap_or(0);
             case.set_classname(name.clone())
-                .set_time(Duration::from_millis(done.report.total_ms));
+                .set_time(Duration::from_millis(total_ms));
             case.set_system_out(format!(
                 "{} {} -> {} ({} attempt{})",
-                done.report.method,
-                done.report.url,
-                done.report
-                    .status
+                request["method"].as_str().unwrap_or_default(),
+                request["url"].as_str().unwrap_or_default(),
+                request["status"]
+                    .as_u64()
                     .map_or_else(|| "no answer".to_owned(), |s| s.to_string()),
-                done.report.attempts,
-                if done.report.attempts == 1 { "" } else { "s" }
+                attempts,
+                if attempts == 1 { "" } else { "s" }
             ));
             suite.add_test_case(case);
         }
-        for planned in result.unfinished() {
+        for skipped in list(&file["skipped"]) {
             let mut status = TestCaseStatus::skipped();
-            status.set_message(skipped.to_owned());
-            let mut case = TestCase::new(planned.name.clone(), status);
+            status.set_message(skipped["reason"].as_str().unwrap_or_default());
+            let mut case = TestCase::new(skipped["name"].as_str().unwrap_or_default(), status);
             case.set_classname(name.clone());
             suite.add_test_case(case);
         }
-        suite.set_time(Duration::from_millis(
-            result.finished.iter().map(|f| f.report.total_ms).sum(),
-        ));
+        suite.set_time(Duration::from_millis(time));
         report.add_test_suite(suite);
     }
     report.to_string().map(|xml| without_root_skipped(&xml))
@@ -153,39 +206,24 @@ struct JsonRun<'a> {
 #[derive(Serialize)]
 struct JsonFile<'a> {
     path: String,
-    requests: Vec<&'a RequestReport>,
+    requests: Vec<JsonRequest<'a>>,
     /// The requests that did not run, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     skipped: Vec<JsonSkipped<'a>>,
+}
+
+/// A request as run, with its verdict: "passed", "failed", "error" or "unwritten".
+#[derive(Serialize)]
+struct JsonRequest<'a> {
+    verdict: &'static str,
+    #[serde(flatten)]
+    report: &'a RequestReport,
 }
 
 #[derive(Serialize)]
 struct JsonSkipped<'a> {
     name: &'a str,
     reason: &'a str,
-}
-
-fn json(results: &[FileResult], summary: &Summary, skipped: &str) -> String {
-    let run = JsonRun {
-        files: results
-            .iter()
-            .map(|r| JsonFile {
-                path: r.plan.path.display().to_string(),
-                requests: r.finished.iter().map(|f| &f.report).collect(),
-                skipped: r
-                    .unfinished()
-                    .map(|p| JsonSkipped {
-                        name: &p.name,
-                        reason: skipped,
-                    })
-                    .collect(),
-            })
-            .collect(),
-        summary,
-    };
-    let mut text = serde_json::to_string_pretty(&run).unwrap_or_default();
-    text.push('\n');
-    text
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod destinations;
 pub mod files;
 mod lines;
 pub mod logging;
+pub mod merge;
 mod payload;
 pub mod present;
 pub mod progress;

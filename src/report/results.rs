@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::exec::{Body, Finished, RequestReport, Verdict};
 
@@ -81,7 +81,8 @@ impl FileResult {
 }
 
 /// Counts of a run.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct Summary {
     pub files: usize,
     pub requests: usize,
