@@ -212,6 +212,11 @@ pub struct CheckArgs {
     /// Colour on stderr: auto, always or never (NO_COLOR and CLICOLOR_FORCE are honoured).
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: crate::style::ColorChoice,
+    /// Check without the `env.*` values (a lint step without secrets): an unset one is
+    /// reported as set at run time, and a keystore or key it is the password of is checked to
+    /// be there and to be what it should be, without being opened.
+    #[arg(long)]
+    pub offline: bool,
     /// Exit 1 when there is a warning (an expiry, weakened security, a short secret): for a
     /// lint step in CI.
     #[arg(long)]

@@ -1,8 +1,11 @@
 //! Loading a suite for use: the loader's checks, then every endpoint's TLS material read and
 //! built. Whatever passes here can be sent; whatever fails was never sent.
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::config::{self, CommandLineVars, ConfigError, Suite};
@@ -46,6 +49,27 @@ impl fmt::Display for LoadError {
 pub fn load(path: &Path, vars: &CommandLineVars) -> Result<Loaded, LoadError> {
     let suite = config::load(path, vars, Box::new(|name| std::env::var(name).ok()))
         .map_err(LoadError::Config)?;
+    with_tls(suite)
+}
+
+/// Loads `path` as [`load`] does, but an `env.*` variable that is not set is not an error: it
+/// stands in until run time (`check --offline`), and a keystore or key it is the password of is
+/// checked without being opened.
+pub fn load_offline(path: &Path, vars: &CommandLineVars) -> Result<Loaded, LoadError> {
+    let deferred = Rc::new(RefCell::new(BTreeSet::new()));
+    let noted = Rc::clone(&deferred);
+    let env = Box::new(move |name: &str| {
+        std::env::var(name).ok().or_else(|| {
+            noted.borrow_mut().insert(name.to_owned());
+            Some(config::deferred_value(name))
+        })
+    });
+    let mut suite = config::load(path, vars, env).map_err(LoadError::Config)?;
+    suite.deferred_env = deferred.take();
+    with_tls(suite)
+}
+
+fn with_tls(suite: Suite) -> Result<Loaded, LoadError> {
     let tls = tls::build_suite(&suite).map_err(LoadError::Tls)?;
     Ok(Loaded {
         suite,

@@ -279,3 +279,56 @@ fn command_line_mistakes_are_named() {
         outcome.stderr
     );
 }
+
+/// `check --offline` is a lint step without secrets: unset `env.*` values stand in until run
+/// time, and the keystores they open are checked to be there and to be keystores.
+#[test]
+fn offline_check_needs_no_secrets() {
+    let certs = root().join("configs/certs");
+    let suite = format!(
+        r#"[endpoints.api]
+url = "https://{{{{env.RUNNER_OFFLINE_HOST}}}}:8443"
+headers = {{ Authorization = "Bearer {{{{env.RUNNER_OFFLINE_TOKEN}}}}" }}
+secure_socket = {{ cert = {{ path = "{certs}/truststore.p12", password = "{{{{env.RUNNER_OFFLINE_TRUST_PW}}}}" }}, key = {{ path = "{certs}/client.p12", password = "{{{{env.RUNNER_OFFLINE_KEY_PW}}}}" }} }}
+
+[[requests]]
+path = "/get"
+"#,
+        certs = certs.display()
+    );
+    let test = crate::support::Test::new("offline").file("a.toml", &suite);
+    test.args(&["check", "--offline", "--deny-warnings", "a.toml"])
+        .replace(&certs.display().to_string(), "CERTS")
+        .stdout(
+            "a.toml: ok, 1 endpoint, 1 request
+  endpoint api: https://***:8443 (HTTP auto)
+    trust: PKCS#12 truststore CERTS/truststore.p12, not opened: its password, env.RUNNER_OFFLINE_TRUST_PW, is set at run time (0 certificates)
+    identity: CERTS/client.p12, not opened: its password, env.RUNNER_OFFLINE_KEY_PW, is set at run time
+    protocol: TLSv1.2, TLSv1.3
+  request \"GET /get\": GET api /get
+  set at run time: env.RUNNER_OFFLINE_HOST, env.RUNNER_OFFLINE_KEY_PW, env.RUNNER_OFFLINE_TOKEN, env.RUNNER_OFFLINE_TRUST_PW
+",
+        )
+        .run();
+    // Without --offline each unset value is an error; a value that is set is checked.
+    crate::support::Test::new("offline-not")
+        .file("a.toml", &suite)
+        .args(&["check", "a.toml"])
+        .code(2)
+        .stderr_regex("(?s)error: environment variable `RUNNER_OFFLINE_HOST` is not set.*")
+        .run();
+    crate::support::Test::new("offline-wrong-password")
+        .file("a.toml", &suite)
+        .args(&["check", "--offline", "a.toml"])
+        .env("RUNNER_OFFLINE_KEY_PW", "not-the-password")
+        .code(2)
+        .stderr_regex("(?s)error: cannot decrypt .*client.p12: the password is wrong.*")
+        .run();
+    // A file that is not a keystore is still found out.
+    crate::support::Test::new("offline-not-a-keystore")
+        .file("a.toml", &suite.replace("client.p12", "client.crt"))
+        .args(&["check", "--offline", "a.toml"])
+        .code(2)
+        .stderr_regex("(?s)error: .*client.crt is a PEM certificate file, not a PKCS#12 file.*")
+        .run();
+}

@@ -21,7 +21,12 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
     let mut warned = false;
     let mut stdout = std::io::stdout().lock();
     for file in files {
-        match load::load(&file, &vars) {
+        let loaded = if args.offline {
+            load::load_offline(&file, &vars)
+        } else {
+            load::load(&file, &vars)
+        };
+        match loaded {
             Ok(loaded) => {
                 let summary = summary(&loaded, args.warn_expiry);
                 warned |= summary.contains("warning: ");
@@ -65,6 +70,14 @@ pub fn summary(loaded: &Loaded, warn_expiry: Duration) -> String {
     }
     for request in &suite.requests {
         request_line(&mut out, loaded, request);
+    }
+    if !suite.deferred_env.is_empty() {
+        let names: Vec<String> = suite
+            .deferred_env
+            .iter()
+            .map(|n| format!("env.{n}"))
+            .collect();
+        let _ = writeln!(out, "  set at run time: {}", names.join(", "));
     }
     let trust_warnings = loaded.tls.iter().flatten().flat_map(|t| &t.trust.warnings);
     let mut said = Vec::new();
@@ -156,6 +169,9 @@ fn endpoint_lines(
             leaf.key_type,
             format_time(leaf.not_after)
         );
+    }
+    for unopened in &tls.unopened {
+        let _ = writeln!(out, "    {unopened}");
     }
     let versions: Vec<_> = socket.versions.iter().map(|v| v.name()).collect();
     let _ = writeln!(out, "    protocol: {}", versions.join(", "));

@@ -148,6 +148,12 @@ impl CommandLineVars {
     }
 }
 
+/// What an `env.*` variable that is not set stands in as under `check --offline`: text that
+/// passes where a host name, a path or a password goes.
+pub fn deferred_value(name: &str) -> String {
+    format!("set-at-run-time-env-{name}")
+}
+
 /// Loads and checks one suite file (`-` is standard input). `env` looks up `{{env.NAME}}`.
 pub fn load(path: &Path, vars: &CommandLineVars, env: EnvLookup) -> Result<Suite, ConfigError> {
     let source = if path == Path::new(discover::STDIN) {
@@ -277,6 +283,7 @@ pub fn load_source(
             requests,
             warnings: scope.warnings(),
             var_names: raw.vars.keys().cloned().chain(scope.used()).collect(),
+            deferred_env: std::collections::BTreeSet::new(),
         }),
         _ => Err(ConfigError::Invalid(errors)),
     }

@@ -27,6 +27,9 @@ pub struct Suite {
     pub warnings: Vec<String>,
     /// The variables the suite defines in `[vars]` or refers to: what `--var` may set.
     pub var_names: std::collections::BTreeSet<String>,
+    /// `check --offline`: the `env.*` variables that are not set, standing in with
+    /// [`super::deferred_value`] until run time.
+    pub deferred_env: std::collections::BTreeSet<String>,
 }
 
 /// A named endpoint profile. `Debug` shows the URL as it may be shown.

@@ -14,6 +14,7 @@ mod session;
 mod sniff;
 mod verify;
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +32,7 @@ pub use proxy::ProxyTrust;
 
 use crate::config::suite::{HttpVersion, Identity, SecureSocket, Suite, TlsVersion, Trust};
 use crate::diagnostic::{Diagnostic, Source};
+use crate::secret::Secret;
 use files::fail;
 
 /// An endpoint's TLS, built and checked.
@@ -50,6 +52,8 @@ pub struct TlsClient {
     pub danger_accept_invalid_certs: bool,
     /// What the handshakes showed.
     pub handshakes: Arc<observe::Handshakes>,
+    /// `check --offline`: keystores and keys not opened, their passwords set at run time.
+    pub unopened: Vec<String>,
 }
 
 /// Whom an endpoint trusts.
@@ -137,11 +141,14 @@ pub fn build_suite(suite: &Suite) -> Result<SuiteTls, TlsError> {
                 None
             }
         };
-        match endpoint
-            .tls
-            .as_ref()
-            .map(|tls| build(tls, endpoint.http_version, proxy.clone()))
-        {
+        match endpoint.tls.as_ref().map(|tls| {
+            build(
+                tls,
+                endpoint.http_version,
+                proxy.clone(),
+                &suite.deferred_env,
+            )
+        }) {
             None => clients.push(None),
             Some(Ok(client)) => clients.push(Some(client)),
             Some(Err(mut found)) => errors.append(&mut found),
@@ -190,7 +197,16 @@ pub fn build(
     socket: &SecureSocket,
     http: HttpVersion,
     proxy: Option<Arc<ProxyTrust>>,
+    deferred_env: &BTreeSet<String>,
 ) -> Result<TlsClient, Vec<MaterialError>> {
+    // The `env.*` variable a password stands in for under `check --offline`, if it does.
+    let deferred = |password: Option<&Secret>| {
+        let password = password?.expose();
+        deferred_env
+            .iter()
+            .find(|name| password == crate::config::deferred_value(name))
+            .cloned()
+    };
     let provider = Arc::new(provider(socket));
     // Both are read before either is judged, so every problem is reported at once. With
     // `enable = false` nothing is verified: no trust is read.
@@ -208,11 +224,55 @@ pub fn build(
     } else {
         load_trust(socket)
     };
-    let identity = socket
+    // `check --offline`: a keystore or key whose password is set only at run time cannot be
+    // opened; that it is there and is what it should be has been checked.
+    let mut unopened = Vec::new();
+    let trust = match (trust, &socket.trust) {
+        (Err(errors), Trust::Pkcs12 { file, password })
+            if errors
+                .iter()
+                .all(|e| matches!(e.problem, Problem::WrongPassword(_))) =>
+        {
+            let name = deferred(password.as_ref()).ok_or(errors)?;
+            Ok((
+                Trusted::default(),
+                TrustSummary {
+                    source: format!(
+                        "PKCS#12 truststore {}, not opened: its password, env.{name}, is set at run time",
+                        file.shown
+                    ),
+                    count: 0,
+                    listed: Vec::new(),
+                    warnings: Vec::new(),
+                },
+            ))
+        }
+        (trust, _) => trust,
+    };
+    let identity = match socket
         .identity
         .as_ref()
-        .map(|i| load_identity(i, &provider))
-        .transpose();
+        .map(|i| (i, load_identity(i, &provider)))
+    {
+        None => Ok(None),
+        Some((_, Ok(identity))) => Ok(Some(identity)),
+        Some((given, Err(error))) => {
+            let password = match given {
+                Identity::Pem { key_password, .. } => key_password.as_ref(),
+                Identity::Pkcs12 { password, .. } => password.as_ref(),
+            };
+            match (&error.problem, deferred(password)) {
+                (Problem::WrongPassword(_), Some(name)) => {
+                    unopened.push(format!(
+                        "identity: {}, not opened: its password, env.{name}, is set at run time",
+                        error.file.as_deref().unwrap_or_default()
+                    ));
+                    Ok(None)
+                }
+                _ => Err(error),
+            }
+        }
+    };
     let ((trusted, summary), identity) = match (trust, identity) {
         (Ok(trust), Ok(identity)) => (trust, identity),
         (trust, identity) => {
@@ -296,6 +356,7 @@ pub fn build(
         handshake_timeout: socket.handshake_timeout,
         danger_accept_invalid_certs: socket.danger_accept_invalid_certs,
         handshakes,
+        unopened,
     })
 }
 
