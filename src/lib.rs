@@ -73,15 +73,6 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
 }
 
-/// The JSON Schema of the suite format, generated from the raw serde types.
-pub fn schema() -> String {
-    let schema = schemars::schema_for!(config::RawSuite);
-    // Serializing a `serde_json::Value`-backed schema cannot fail.
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
 fn print_completions(shell: clap_complete::Shell) -> Result<ExitCode, Error> {
     let mut command = <Cli as clap::CommandFactory>::command();
     let mut out = Vec::new();
@@ -102,7 +93,7 @@ fn print_man() -> Result<ExitCode, Error> {
 
 fn print_schema() -> Result<ExitCode, Error> {
     std::io::stdout()
-        .write_all(schema().as_bytes())
+        .write_all(config::schema::text().as_bytes())
         .map_err(Error::Output)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -74,3 +74,69 @@ fn the_schema_refuses_what_the_loader_refuses() {
         );
     }
 }
+
+/// The Taplo CLI (what Even Better TOML runs in editors) with the committed schema: the example
+/// suites pass, and each suite of `tests/corpus/taplo/` fails with a message that names what is
+/// wrong: the key (`'certt' was unexpected`) or, for a wrong value, the value on its key's
+/// line. `.ci/run` installs Taplo (`npm install --prefix target/taplo @taplo/cli`).
+#[test]
+fn taplo_names_each_mistake_on_its_key() {
+    let local = root().join("target/taplo/node_modules/.bin/taplo");
+    let taplo = if local.exists() {
+        local
+    } else {
+        std::path::PathBuf::from("taplo")
+    };
+    let check = |files: &[std::path::PathBuf]| {
+        std::process::Command::new(&taplo)
+            .args(["check", "--no-auto-config"])
+            .args(files)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect(
+                "taplo runs (.ci/run installs it: npm install --prefix target/taplo @taplo/cli)",
+            )
+    };
+    let mut suites: Vec<_> = fs::read_dir(root().join("configs"))
+        .expect("configs/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    suites.sort();
+    // Each run of Taplo starts slowly: the examples in one.
+    let checked = check(&suites);
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let mut cases: Vec<_> = fs::read_dir(root().join("tests/corpus/taplo"))
+        .expect("the corpus")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 8);
+    for case in cases {
+        let text = fs::read_to_string(&case).expect("readable");
+        let named = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# taplo names: "))
+            .expect("each case says what Taplo must name");
+        let checked = check(std::slice::from_ref(&case));
+        let said = String::from_utf8_lossy(&checked.stderr).into_owned();
+        let first = said
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_default();
+        assert!(
+            !checked.status.success(),
+            "{}: taplo passed it",
+            case.display()
+        );
+        // The message names the key itself, or the value on the key's line that it shows.
+        let names_key = first.contains(&format!("'{named}' was unexpected"))
+            || (first.contains("does not match") || first.contains("is not one of"))
+                && said.contains(&format!("{named} = "));
+        assert!(names_key, "{}: {first}\n{said}", case.display());
+    }
+}

@@ -107,6 +107,42 @@ mod tests {
         assert_eq!(show(Duration::from_secs(150)), "2m30s");
     }
 
+    /// Editors check durations with the schema's pattern: it takes what the parser takes.
+    #[test]
+    fn the_schema_pattern_agrees_with_the_parser() {
+        let pattern =
+            regex::Regex::new(crate::config::raw::DURATION_PATTERN).expect("the pattern compiles");
+        for text in [
+            "250ms",
+            "10s",
+            "1.5s",
+            "2m",
+            "1h 30m",
+            "1h30m",
+            "10 seconds",
+            " 5s ",
+            "5",
+            "2.5",
+            "3 days",
+            "1µs",
+            "2 hrs",
+            "10 sekonds",
+            "ten",
+            "5 s x",
+            "",
+            "1.5.2s",
+            "10 sec onds",
+            "s",
+            "-1s",
+        ] {
+            assert_eq!(
+                pattern.is_match(text),
+                parse_text(text, false).is_ok(),
+                "{text:?}"
+            );
+        }
+    }
+
     #[test]
     fn refuses_nonsense() {
         assert_eq!(parse_text("10 sec onds", true), Err(DurationError::Invalid));

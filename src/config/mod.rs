@@ -10,6 +10,7 @@ mod endpoint;
 mod expect;
 mod raw;
 mod request;
+pub mod schema;
 
 mod spanned;
 pub mod suite;

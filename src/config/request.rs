@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 
 use super::convert::Converter;
 use super::endpoint::TransposeNone;
-use super::raw::{RawPart, RawRequest, RawRetry, Scalar};
+use super::raw::{RawMethod, RawPart, RawRequest, RawRetry, STANDARD_METHODS, Scalar};
 use super::spanned::Spanned;
 use super::suite::{Body, FileRef, Output, Part, Request, Retry, Value};
 use super::template::CaptureNames;
@@ -116,17 +116,38 @@ impl Converter<'_> {
         let Some(method) = &raw.method else {
             return Some(Method::GET);
         };
-        let upper = method.to_ascii_uppercase();
-        match Method::from_bytes(upper.as_bytes()) {
-            Ok(parsed) if !upper.is_empty() => Some(parsed),
-            _ => {
+        let (text, custom) = match method.get() {
+            RawMethod::Standard(text) => (text.to_ascii_uppercase(), false),
+            RawMethod::Custom(custom) => (custom.custom.clone(), true),
+        };
+        let parsed = Method::from_bytes(text.as_bytes())
+            .ok()
+            .filter(|_| !text.is_empty());
+        match parsed {
+            Some(parsed) if custom || STANDARD_METHODS.contains(&text.as_str()) => Some(parsed),
+            // A single word that is not a standard method: a typo, unless asked for by name.
+            Some(_) => {
                 self.report(
                     self.error(
                         &method.span(),
-                        format!("invalid HTTP method \"{}\"", method.get()),
+                        format!("`{}` is not a standard HTTP method", method.text()),
+                    )
+                    .help(format!(
+                        "use {}; to send this one anyway, write method = {{ custom = \"{}\" }}",
+                        STANDARD_METHODS.join(", "),
+                        method.text()
+                    )),
+                );
+                None
+            }
+            None => {
+                self.report(
+                    self.error(
+                        &method.span(),
+                        format!("invalid HTTP method \"{}\"", method.text()),
                     )
                     .help(
-                        "use GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or another single word",
+                        "a method is one word of letters, digits or !#$%&'*+-.^_`|~, such as GET or POST",
                     ),
                 );
                 None
@@ -379,10 +400,13 @@ const DEFAULT_RETRY_INTERVAL: std::time::Duration = std::time::Duration::from_se
 
 /// The name a request gets without `name`: "METHOD path".
 pub fn default_name(raw: &RawRequest) -> String {
-    let method = raw
-        .method
-        .as_ref()
-        .map_or_else(|| "GET".to_owned(), |m| m.to_ascii_uppercase());
+    let method = raw.method.as_ref().map_or_else(
+        || "GET".to_owned(),
+        |m| match m.get() {
+            RawMethod::Standard(text) => text.to_ascii_uppercase(),
+            RawMethod::Custom(custom) => custom.custom.clone(),
+        },
+    );
     let path = raw.path.as_ref().map_or("/", |p| p.get().as_str());
     format!("{method} {path}")
 }

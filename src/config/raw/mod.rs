@@ -324,29 +324,19 @@ impl JsonSchema for RawKey {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "The client identity for mutual TLS.",
+            "description": "The client identity for mutual TLS: PEM files (`cert_file` and `key_file`), or a PKCS#12 keystore (`path`).",
+            "type": "object",
+            "properties": {
+                "cert_file": { "type": "string", "description": "PEM: the client certificate, optionally followed by its intermediates." },
+                "key_file": { "type": "string", "description": "PEM: its private key, PKCS#8, PKCS#1, SEC1 or encrypted PKCS#8." },
+                "key_password": { "type": "string", "description": "PEM: the password of an encrypted PKCS#8 key." },
+                "path": { "type": "string", "description": "PKCS#12: the .p12 / .pfx keystore." },
+                "password": { "type": "string", "description": "PKCS#12: its password." }
+            },
+            "additionalProperties": false,
             "oneOf": [
-                {
-                    "type": "object",
-                    "description": "PEM files.",
-                    "properties": {
-                        "cert_file": { "type": "string", "description": "The client certificate, optionally followed by its intermediates." },
-                        "key_file": { "type": "string", "description": "Its private key: PKCS#8, PKCS#1, SEC1 or encrypted PKCS#8." },
-                        "key_password": { "type": "string", "description": "Password of an encrypted PKCS#8 key." }
-                    },
-                    "required": ["cert_file", "key_file"],
-                    "additionalProperties": false
-                },
-                {
-                    "type": "object",
-                    "description": "A PKCS#12 keystore.",
-                    "properties": {
-                        "path": { "type": "string", "description": "The .p12 / .pfx file." },
-                        "password": { "type": "string", "description": "Its password." }
-                    },
-                    "required": ["path"],
-                    "additionalProperties": false
-                }
+                { "required": ["cert_file", "key_file"], "not": { "required": ["path"] } },
+                { "required": ["path"], "not": { "anyOf": [{ "required": ["cert_file"] }, { "required": ["key_file"] }, { "required": ["key_password"] }] } }
             ]
         })
     }
@@ -450,6 +440,10 @@ impl<'de> Deserialize<'de> for RawDuration {
     }
 }
 
+/// What the duration parser takes, for editors: a number of seconds, or numbers with
+/// humantime's units, or "none".
+pub const DURATION_PATTERN: &str = r"^\s*(none|\d+(\.\d+)?|(\d+(\.\d+)?\s*(nanos|nsec|ns|usec|us|µs|millis|msec|ms|seconds|second|secs|sec|s|minutes|minute|mins|min|m|hours|hour|hrs|hr|h|days|day|d|weeks|week|wks|wk|w|months|month|M|years|year|yrs|yr|y)\s*)+)$";
+
 impl JsonSchema for RawDuration {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Duration".into()
@@ -457,9 +451,9 @@ impl JsonSchema for RawDuration {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A duration: \"250ms\", \"10s\", \"2m\", \"1h\", \"30d\", or a number of seconds.",
+            "description": "A duration: \"250ms\", \"10s\", \"2m\", \"1h 30m\", \"30d\", or a number of seconds; \"none\" turns `timeout` and `read_timeout` off.",
             "anyOf": [
-                { "type": "string", "examples": ["250ms", "10s", "2m"] },
+                { "type": "string", "pattern": DURATION_PATTERN, "examples": ["250ms", "10s", "1.5s", "2m", "1h 30m"] },
                 { "type": "number", "minimum": 0 }
             ]
         })

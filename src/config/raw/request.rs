@@ -20,7 +20,7 @@ pub struct RawRequest {
     /// The endpoint to send it to; may be left out when the file has one endpoint.
     pub endpoint: Option<Spanned<String>>,
     /// HTTP method; default GET.
-    pub method: Option<Spanned<String>>,
+    pub method: Option<Spanned<RawMethod>>,
     /// Appended to the endpoint URL; may carry a query string.
     pub path: Option<Spanned<String>>,
     /// Query parameters, added to those in `path`.
@@ -330,15 +330,77 @@ impl JsonSchema for RawMatcher {
                         "contains": { "description": "A string containing this text, or an array containing this value." },
                         "matches": { "type": "string", "description": "A string matching this regular expression." },
                         "exists": { "type": "boolean", "description": "Present (true) or absent (false)." },
-                        "gt": { "type": "number" },
-                        "ge": { "type": "number" },
-                        "lt": { "type": "number" },
-                        "le": { "type": "number" },
+                        "gt": { "type": "number", "description": "A number greater than this." },
+                        "ge": { "type": "number", "description": "A number greater than or equal to this." },
+                        "lt": { "type": "number", "description": "A number less than this." },
+                        "le": { "type": "number", "description": "A number less than or equal to this." },
                         "length": { "type": "integer", "minimum": 0, "description": "The length of a string, array or object." },
                         "one_of": { "type": "array", "description": "Equal to one of these values." }
                     },
                     "additionalProperties": false,
                     "minProperties": 1
+                }
+            ]
+        })
+    }
+}
+
+/// The standard methods (RFC 9110 and PATCH): what `method = "..."` takes, in either case.
+pub const STANDARD_METHODS: [&str; 8] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE",
+];
+
+/// `method`: a standard method, or `{ custom = "PROPFIND" }` to send another on purpose (a
+/// misspelt method is refused, not sent).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a method such as \"POST\", or { custom = \"PROPFIND\" }"
+)]
+pub enum RawMethod {
+    Standard(String),
+    Custom(RawCustomMethod),
+}
+
+/// `{ custom = "PROPFIND" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCustomMethod {
+    pub custom: String,
+}
+
+impl RawMethod {
+    /// The method as written.
+    pub fn text(&self) -> &str {
+        match self {
+            Self::Standard(text) => text,
+            Self::Custom(custom) => &custom.custom,
+        }
+    }
+}
+
+impl JsonSchema for RawMethod {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Method".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let names: Vec<String> = STANDARD_METHODS
+            .iter()
+            .flat_map(|m| [(*m).to_owned(), m.to_ascii_lowercase()])
+            .collect();
+        json_schema!({
+            "description": "The HTTP method (default GET). Another method is sent only when asked for by name: { custom = \"PROPFIND\" }.",
+            "anyOf": [
+                { "type": "string", "enum": names },
+                {
+                    "type": "object",
+                    "description": "A method that is not a standard one, sent as written.",
+                    "properties": {
+                        "custom": { "type": "string", "description": "The method's name, sent as written.", "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "examples": ["PROPFIND", "PURGE"] }
+                    },
+                    "required": ["custom"],
+                    "additionalProperties": false
                 }
             ]
         })
