@@ -82,6 +82,9 @@ impl Source {
 /// our own `Deserialize` impls: toml carries only a message string from them to us.
 pub(crate) const HELP_MARKER: &str = "\nhelp: ";
 
+/// The most diagnostics shown for one run (spec §7).
+pub const MAX_SHOWN: usize = 50;
+
 /// One problem in a suite file.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
@@ -93,6 +96,19 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Where in its file it is, for putting a file's diagnostics in file order (those without a
+    /// place last).
+    pub fn position(&self) -> usize {
+        self.span.as_ref().map_or(usize::MAX, |span| span.start)
+    }
+
+    /// Whether its place holds all of `range`.
+    pub fn covers(&self, range: &Span) -> bool {
+        self.span
+            .as_ref()
+            .is_some_and(|span| span.start <= range.start && range.end <= span.end)
+    }
+
     pub fn new(source: &Arc<Source>, span: Option<Span>, message: impl Into<String>) -> Self {
         Self {
             source: Some(Arc::clone(source)),

@@ -23,8 +23,7 @@ pub const EXIT_SIGINT: u8 = 130;
 /// Interrupted by SIGTERM (128 + 15).
 pub const EXIT_SIGTERM: u8 = 143;
 
-/// The most diagnostics shown for one run (spec §7).
-pub const MAX_SHOWN: usize = 50;
+pub use crate::diagnostic::MAX_SHOWN;
 
 /// An error that ends a command.
 #[derive(Debug)]

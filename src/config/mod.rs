@@ -13,6 +13,7 @@ mod request;
 pub mod schema;
 
 mod spanned;
+mod structure;
 pub mod suite;
 pub mod template;
 
@@ -200,12 +201,14 @@ pub fn load_source(
     vars: &CommandLineVars,
     env: EnvLookup,
 ) -> Result<Suite, ConfigError> {
-    let invalid = |d: Diagnostic| ConfigError::Invalid(vec![d]);
-    let raw: RawSuite =
-        toml::from_str(&source.text).map_err(|e| invalid(Diagnostic::from_toml(&source, &e)))?;
+    // Every structural mistake at once; what parses goes on, so the checks below add theirs.
+    let parsed = structure::parse(&source);
+    let mut errors = parsed.mistakes;
+    let Some(raw) = parsed.raw else {
+        return Err(ConfigError::Invalid(errors));
+    };
 
     let mut definitions = IndexMap::new();
-    let mut errors = Vec::new();
     for (name, value) in &raw.vars {
         if name == "env" || name.starts_with("env.") || !template::is_valid_name(name) {
             errors.push(
@@ -222,9 +225,6 @@ pub fn load_source(
         );
     }
     definitions.extend(vars.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
-    if !errors.is_empty() {
-        return Err(ConfigError::Invalid(errors));
-    }
     // A variable used where a password goes is a secret wherever it is used.
     let secret_vars: HashSet<String> = raw
         .endpoints
@@ -233,7 +233,13 @@ pub fn load_source(
         .flat_map(|s| s.get().passwords())
         .flat_map(template::references)
         .collect();
-    let scope = Scope::new(definitions, env, secret_vars).map_err(ConfigError::Invalid)?;
+    let scope = match Scope::new(definitions, env, secret_vars) {
+        Ok(scope) => scope,
+        Err(mut found) => {
+            errors.append(&mut found);
+            return Err(in_file_order(errors));
+        }
+    };
 
     let base_dir = source
         .path
@@ -273,7 +279,13 @@ pub fn load_source(
         before.extend(request.capture.keys().cloned());
     }
 
-    let errors = converter.errors;
+    // A value with a part set aside is not judged again: its mistake is said already.
+    errors.extend(
+        converter
+            .errors
+            .into_iter()
+            .filter(|d| !parsed.set_aside.iter().any(|r| d.covers(r))),
+    );
     match (
         endpoints.into_iter().collect::<Option<Vec<_>>>(),
         requests.into_iter().collect::<Option<Vec<_>>>(),
@@ -286,8 +298,14 @@ pub fn load_source(
             var_names: raw.vars.keys().cloned().chain(scope.used()).collect(),
             deferred_env: std::collections::BTreeSet::new(),
         }),
-        _ => Err(ConfigError::Invalid(errors)),
+        _ => Err(in_file_order(errors)),
     }
+}
+
+/// A file's diagnostics in the order of their places in it.
+fn in_file_order(mut errors: Vec<Diagnostic>) -> ConfigError {
+    errors.sort_by_key(Diagnostic::position);
+    ConfigError::Invalid(errors)
 }
 
 /// The endpoint a request names, or the file's only one.
