@@ -52,6 +52,8 @@ const SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "server.key",
         "ssl_client_certificate root.crt; ssl_verify_client optional; ssl_verify_depth 2;",
     ),
+    // A server certificate its CA revoked (tests/fixtures/make.sh writes the CRLs).
+    ("revoked", "revoked-chain.crt", "revoked.key", ""),
     // What pipelines use: a session cookie, gzip answers, and an upload nginx stores whole
     // (the body's file is named to the plain block, which answers with its name).
     (
@@ -455,6 +457,111 @@ error: app-refusal: status expected a status below 400, got 400 (app-refusal.tom
     expect(
         &format!("redirect-down, which should say:\n{wanted}\n"),
         outcome.code == 3 && logs == wanted,
+        &outcome,
+    );
+
+    // Revocation with openssl's CRLs, and public-key pins as openssl computes them.
+    let spki = |file: &str| {
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(format!("openssl x509 -in {file} -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64"))
+            .current_dir(&fixtures)
+            .output()
+            .expect("openssl runs");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let revoked = crate::support::cert_info(&fixtures.join("revoked.crt"));
+    let both = "revocation = { crl = [\"inter.crl\", \"root.crl\"] }";
+    for (scenario, name, socket, code, wanted) in [
+        (
+            "revoked",
+            "crl-revoked",
+            format!("cert = \"root.crt\"\n{both}"),
+            3,
+            format!(
+                "the server's certificate {} (serial {}) was revoked on ",
+                revoked.subject, revoked.serial
+            ),
+        ),
+        (
+            "revoked",
+            "crl-not-asked",
+            "cert = \"root.crt\"".to_owned(),
+            0,
+            String::new(),
+        ),
+        (
+            "main",
+            "crl-good",
+            format!("cert = \"root.crt\"\n{both}"),
+            0,
+            String::new(),
+        ),
+        (
+            "main",
+            "crl-unknown",
+            "cert = \"root.crt\"\nrevocation = { crl = \"inter.crl\" }".to_owned(),
+            3,
+            "the revocation status of the server's chain is unknown".to_owned(),
+        ),
+        (
+            "main",
+            "crl-end-entity",
+            "cert = \"root.crt\"\nrevocation = { crl = \"inter.crl\", scope = \"end-entity\" }"
+                .to_owned(),
+            0,
+            String::new(),
+        ),
+        (
+            "main",
+            "pin-match",
+            format!(
+                "cert = \"root.crt\"\npin_sha256 = [\"{}\"]",
+                spki("server.crt")
+            ),
+            0,
+            String::new(),
+        ),
+        (
+            "main",
+            "pin-mismatch",
+            format!(
+                "cert = \"root.crt\"\npin_sha256 = [\"sha256//{}\"]",
+                spki("other-ca.crt")
+            ),
+            3,
+            "the server's public key does not match `pin_sha256`\n  the server presented: "
+                .to_owned(),
+        ),
+        (
+            "selfsigned",
+            "pin-instead",
+            format!(
+                "enable = false\npin_sha256 = [\"{}\"]",
+                spki("selfsigned.crt")
+            ),
+            0,
+            String::new(),
+        ),
+    ] {
+        let outcome = probe(&fixtures, &nginx, scenario, name, &socket);
+        let ok = outcome.code == code
+            && outcome.stderr.contains(&wanted)
+            && (code != 3 || !wanted.is_empty());
+        expect(&format!("{name} (wants {wanted:?})"), ok, &outcome);
+    }
+    let outcome = probe(
+        &fixtures,
+        &nginx,
+        "revoked",
+        "crl-revoked",
+        &format!("cert = \"root.crt\"\n{both}"),
+    );
+    expect(
+        "the revocation names its reason and CRL",
+        outcome
+            .stderr
+            .contains("(key compromise) according to the CRL inter.crl"),
         &outcome,
     );
 

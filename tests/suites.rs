@@ -611,3 +611,53 @@ fn redirects_are_followed_only_when_asked() {
     assert_eq!(all.code, 0, "{}", all.stderr);
     assert!(all.stdout.contains("\"status\":200"), "{}", all.stdout);
 }
+
+/// `expect.certificate` on the server's names, serial and fingerprints, with the values
+/// openssl computes from the demo server's certificate: they pass, and a wrong one fails.
+#[test]
+fn certificate_fingerprints_and_names_are_expectations() {
+    let serving = serve_demo();
+    let dir = tempdir("expect-certificate");
+    let openssl = |script: &str| {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .current_dir(root().join("configs/certs"))
+            .output()
+            .expect("openssl runs");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let sha256 = openssl("openssl x509 -in server.crt -noout -fingerprint -sha256 | cut -d= -f2");
+    let spki = openssl(
+        "openssl x509 -in server.crt -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64",
+    );
+    // openssl prints the serial without colons.
+    let serial = openssl("openssl x509 -in server.crt -noout -serial | cut -d= -f2");
+    let expect = |sha: &str| {
+        format!(
+            "[[requests]]\nname = \"cert\"\npath = \"/get\"\noutput = \"none\"\nexpect = {{ certificate = {{ san = {{ contains = \"localhost\" }}, serial = {{ matches = \"^(00:)?{}$\" }}, sha256 = \"{sha}\", spki_sha256 = \"{spki}\" }} }}\n",
+            serial
+                .as_bytes()
+                .chunks(2)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect::<Vec<_>>()
+                .join(":")
+        )
+    };
+    suite(&dir, "good.toml", &serving, &expect(&sha256));
+    let outcome = run_in(&dir, &["run", "good.toml", "--output", "json"]);
+    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
+    let report: serde_json::Value = serde_json::from_str(outcome.stdout.trim()).expect("JSON");
+    // The four, and the implicit status below 400.
+    assert_eq!(report["expectations"].as_array().map(Vec::len), Some(5));
+    suite(&dir, "bad.toml", &serving, &expect("AB:CD"));
+    let outcome = run_in(&dir, &["run", "bad.toml"]);
+    assert_eq!(outcome.code, 1, "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains(&format!(
+            "error: cert: certificate sha256 expected \"AB:CD\", got \"{sha256}\""
+        )),
+        "{}",
+        outcome.stderr
+    );
+}

@@ -173,6 +173,41 @@ fn endpoint_lines(
     for unopened in &tls.unopened {
         let _ = writeln!(out, "    {unopened}");
     }
+    if !tls.pins.is_empty() {
+        let _ = writeln!(
+            out,
+            "    pinned keys (spki_sha256): {}",
+            tls.pins.join(", ")
+        );
+    }
+    if let Some(revocation) = &socket.revocation {
+        let _ = writeln!(
+            out,
+            "    revocation: {} certificates, unknown status {}",
+            if revocation.end_entity_only {
+                "the server's own certificate"
+            } else {
+                "the chain's"
+            },
+            if revocation.allow_unknown {
+                "allowed"
+            } else {
+                "refused"
+            }
+        );
+        for crl in &tls.crls {
+            let _ = writeln!(
+                out,
+                "      CRL {}: of {}, {} revoked, updated {}, next update {}",
+                crl.file,
+                crl.issuer,
+                crl.revoked.len(),
+                format_time(crl.this_update),
+                crl.next_update
+                    .map_or_else(|| "not given".to_owned(), format_time)
+            );
+        }
+    }
     let versions: Vec<_> = socket.versions.iter().map(|v| v.name()).collect();
     let _ = writeln!(out, "    protocol: {}", versions.join(", "));
     if let Some(name) = &tls.server_name {
@@ -193,6 +228,17 @@ fn endpoint_lines(
     if let Some(identity) = &tls.identity {
         expiry_warning(out, "the client certificate", &identity.leaf, warn_expiry);
     }
+    for crl in &tls.crls {
+        if let Some(next) = crl.next_update {
+            dated_warning(
+                out,
+                &format!("the CRL {}", crl.file),
+                next,
+                ("is out of date since", "is due for its next update in"),
+                warn_expiry,
+            );
+        }
+    }
     for (file, info) in &trust.listed {
         expiry_warning(
             out,
@@ -205,22 +251,35 @@ fn endpoint_lines(
 
 /// A warning line when `info` has expired or expires within `window`.
 fn expiry_warning(out: &mut String, what: &str, info: &CertInfo, window: Duration) {
-    let now = now();
-    let left = info.not_after - now;
+    dated_warning(
+        out,
+        what,
+        info.not_after,
+        ("expired on", "expires in"),
+        window,
+    );
+}
+
+/// A warning line when `until` (Unix seconds) has passed ("`what` `passed` DATE") or comes
+/// within `window` ("`what` `coming` N days").
+fn dated_warning(
+    out: &mut String,
+    what: &str,
+    until: i64,
+    (passed, coming): (&str, &str),
+    window: Duration,
+) {
+    let left = until - now();
     let window = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
     if left < 0 {
-        let _ = writeln!(
-            out,
-            "    warning: {what} expired on {}",
-            format_time(info.not_after)
-        );
+        let _ = writeln!(out, "    warning: {what} {passed} {}", format_time(until));
     } else if left <= window {
         let days = left / 86_400;
         let _ = writeln!(
             out,
-            "    warning: {what} expires in {days} {} ({})",
+            "    warning: {what} {coming} {days} {} ({})",
             plural(usize::try_from(days).unwrap_or(0), "day"),
-            format_time(info.not_after)
+            format_time(until)
         );
     }
 }

@@ -8,12 +8,13 @@ use url::Url;
 use super::convert::Converter;
 use super::raw::{
     RawCert, RawEndpoint, RawHttpVersion, RawKey, RawOtherOrigins, RawProtocol, RawProxy,
-    RawProxyTable, RawRedirects, RawSecureSocket,
+    RawProxyTable, RawRedirects, RawRevocation, RawRevocationScope, RawSecureSocket,
+    RawUnknownStatus,
 };
 use super::spanned::Spanned;
 use super::suite::{
     ConnectTo, Endpoint, FileRef, Header, HttpVersion, Identity, OtherOrigins, ProxySetting,
-    Redirects, SecureSocket, TlsVersion, Trust,
+    Redirects, Revocation, SecureSocket, TlsVersion, Trust,
 };
 use super::template::CaptureNames;
 use crate::diagnostic::{Span, quoted_list};
@@ -334,6 +335,11 @@ impl Converter<'_> {
             .as_ref()
             .map(|d| self.duration(d, true));
         let session_timeout = raw.session_timeout.as_ref().map(|d| self.duration(d, true));
+        let pins = match &raw.pin_sha256 {
+            None => Some(Vec::new()),
+            Some(pins) => self.pins(pins),
+        };
+        let revocation = raw.revocation.as_ref().map(|r| self.revocation(r));
         let system_roots = raw.system_roots.unwrap_or(false);
         if system_roots && raw.cert.is_none() {
             // Harmless but a sign of a misunderstanding: say so rather than guess.
@@ -355,7 +361,61 @@ impl Converter<'_> {
             handshake_timeout: handshake_timeout.transpose_none()?,
             share_session: raw.share_session.unwrap_or(true),
             session_timeout: session_timeout.transpose_none()?,
+            pins: pins?,
+            revocation: revocation.transpose_none()?,
             span: raw.span(),
+        })
+    }
+
+    /// `pin_sha256`: each a base64 SHA-256 (32 bytes), with or without curl's `sha256//`.
+    fn pins(&mut self, raw: &Spanned<Vec<Spanned<String>>>) -> Option<Vec<String>> {
+        use base64::Engine;
+        if raw.get().is_empty() {
+            self.report(
+                self.error(&raw.span(), "`pin_sha256` is an empty array")
+                    .help("list the base64 SHA-256 of the server's public key, or remove `pin_sha256`"),
+            );
+            return None;
+        }
+        let mut pins = Vec::new();
+        let mut ok = true;
+        for pin in raw.get() {
+            let text = pin.get().trim();
+            let text = text.strip_prefix("sha256//").unwrap_or(text);
+            match base64::engine::general_purpose::STANDARD.decode(text) {
+                Ok(bytes) if bytes.len() == 32 => {
+                    pins.push(base64::engine::general_purpose::STANDARD.encode(bytes));
+                }
+                _ => {
+                    self.report(
+                        self.error(&pin.span(), format!("`{text}` is not a base64 SHA-256 (44 characters, 32 bytes)"))
+                            .help("a mismatch prints the server's spki_sha256; or compute it: openssl x509 -in server.crt -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(pins)
+    }
+
+    fn revocation(&mut self, raw: &Spanned<RawRevocation>) -> Option<Revocation> {
+        let revocation = raw.get();
+        let paths = revocation.crl.get().list();
+        if paths.is_empty() {
+            self.report(
+                self.error(&revocation.crl.span(), "`revocation.crl` is an empty array")
+                    .help("list the CRL files of the CAs that issued the server's chain"),
+            );
+            return None;
+        }
+        let crls: Vec<_> = paths
+            .into_iter()
+            .map(|path| self.file(&respan(&revocation.crl, path)))
+            .collect();
+        Some(Revocation {
+            crls: crls.into_iter().collect::<Option<Vec<_>>>()?,
+            end_entity_only: matches!(revocation.scope, Some(RawRevocationScope::EndEntity)),
+            allow_unknown: matches!(revocation.unknown, Some(RawUnknownStatus::Allow)),
         })
     }
 
@@ -595,6 +655,8 @@ impl SecureSocket {
             handshake_timeout: None,
             share_session: true,
             session_timeout: None,
+            pins: Vec::new(),
+            revocation: None,
             span,
         }
     }

@@ -231,14 +231,21 @@ impl Converter<'_> {
             .subject
             .as_ref()
             .map(|m| self.matcher(m, captures));
-        let issuer = certificate
-            .issuer
-            .as_ref()
-            .map(|m| self.matcher(m, captures));
+        let mut matcher =
+            |m: &Option<Spanned<RawMatcher>>| m.as_ref().map(|m| self.matcher(m, captures));
+        let issuer = matcher(&certificate.issuer);
+        let san = matcher(&certificate.san);
+        let serial = matcher(&certificate.serial);
+        let sha256 = matcher(&certificate.sha256);
+        let spki_sha256 = matcher(&certificate.spki_sha256);
         Some(CertificateExpect {
             valid_for_at_least: valid_for.transpose_none()?,
             subject: subject.transpose_none()?,
             issuer: issuer.transpose_none()?,
+            san: san.transpose_none()?,
+            serial: serial.transpose_none()?,
+            sha256: sha256.transpose_none()?,
+            spki_sha256: spki_sha256.transpose_none()?,
             span: raw.span(),
         })
     }

@@ -295,6 +295,20 @@ fn examples() -> Vec<(&'static str, Value)> {
         ("SecureSocket.handshake_timeout", json!(["10s"])),
         ("SecureSocket.share_session", json!([false])),
         ("SecureSocket.session_timeout", json!(["5m"])),
+        (
+            "SecureSocket.pin_sha256",
+            json!([["f6kLBIL98Dfmp8Vx0jo2MJ5yugn0TbjSjmgHmFa8kS4="]]),
+        ),
+        (
+            "SecureSocket.revocation",
+            json!([{ "crl": ["certs/inter.crl", "certs/root.crl"] }, { "crl": "certs/ca.crl", "scope": "end-entity" }]),
+        ),
+        (
+            "Revocation.crl",
+            json!(["certs/ca.crl", ["certs/inter.crl", "certs/root.crl"]]),
+        ),
+        ("Revocation.scope", json!(["chain", "end-entity"])),
+        ("Revocation.unknown", json!(["deny", "allow"])),
         ("Store.path", json!(["certs/truststore.p12"])),
         ("Store.password", json!(["{{env.TRUST_PW}}"])),
         ("Key.cert_file", json!(["certs/client.crt"])),
@@ -386,6 +400,16 @@ fn examples() -> Vec<(&'static str, Value)> {
         (
             "CertificateExpect.issuer",
             json!([{ "contains": "Example CA" }]),
+        ),
+        (
+            "CertificateExpect.san",
+            json!([{ "contains": "api.example.com" }]),
+        ),
+        ("CertificateExpect.serial", json!(["1A:2B:3C"])),
+        ("CertificateExpect.sha256", json!([{ "matches": "^AB:CD" }])),
+        (
+            "CertificateExpect.spki_sha256",
+            json!(["f6kLBIL98Dfmp8Vx0jo2MJ5yugn0TbjSjmgHmFa8kS4="]),
         ),
         ("CaptureTable.json", json!(["$.access_token"])),
         ("CaptureTable.header", json!(["x-request-id"])),

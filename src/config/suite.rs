@@ -277,7 +277,20 @@ pub struct SecureSocket {
     pub handshake_timeout: Option<Duration>,
     pub share_session: bool,
     pub session_timeout: Option<Duration>,
+    /// `pin_sha256`: base64 SHA-256 SPKI hashes; empty: no pinning.
+    pub pins: Vec<String>,
+    pub revocation: Option<Revocation>,
     pub span: Span,
+}
+
+/// `revocation`: CRLs the server's chain is checked against.
+#[derive(Debug, Clone)]
+pub struct Revocation {
+    pub crls: Vec<FileRef>,
+    /// `scope = "end-entity"`: only the server's own certificate.
+    pub end_entity_only: bool,
+    /// `unknown = "allow"`: a certificate no CRL covers passes.
+    pub allow_unknown: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -524,6 +537,10 @@ pub struct CertificateExpect {
     pub valid_for_at_least: Option<Duration>,
     pub subject: Option<Matcher>,
     pub issuer: Option<Matcher>,
+    pub san: Option<Matcher>,
+    pub serial: Option<Matcher>,
+    pub sha256: Option<Matcher>,
+    pub spki_sha256: Option<Matcher>,
     pub span: Span,
 }
 

@@ -155,14 +155,33 @@ pub fn evaluate(
                         source,
                     ));
                 }
-                if let Some(matcher) = &certificate.issuer {
-                    reports.push(check(
+                let names = || Json::Array(leaf.names.iter().cloned().map(Json::String).collect());
+                for (what, matcher, actual) in [
+                    (
                         "certificate issuer",
-                        matcher,
-                        Some(&Json::String(leaf.issuer.clone())),
-                        captures,
-                        source,
-                    ));
+                        &certificate.issuer,
+                        Json::String(leaf.issuer.clone()),
+                    ),
+                    ("certificate san", &certificate.san, names()),
+                    (
+                        "certificate serial",
+                        &certificate.serial,
+                        Json::String(leaf.serial.clone()),
+                    ),
+                    (
+                        "certificate sha256",
+                        &certificate.sha256,
+                        Json::String(leaf.sha256.clone()),
+                    ),
+                    (
+                        "certificate spki_sha256",
+                        &certificate.spki_sha256,
+                        Json::String(leaf.spki_sha256.clone()),
+                    ),
+                ] {
+                    if let Some(matcher) = matcher {
+                        reports.push(check(what, matcher, Some(&actual), captures, source));
+                    }
                 }
             }
         }

@@ -15,6 +15,7 @@ use crate::config::suite::{Endpoint, HttpVersion};
 use crate::tls::inspect::{CertInfo, format_time};
 use crate::tls::observe::Handshake;
 use crate::tls::proxy::Verdict;
+use crate::tls::verify::PinMismatch;
 use crate::tls::{ProxyTrust, TlsClient, cipher_name};
 
 /// A failure explained: what went wrong, the facts that show it, and what to do.
@@ -369,6 +370,59 @@ fn proxy_refused(proxy: &str, trust: &ProxyTrust, verdict: &Verdict) -> Failure 
         .help("set `proxy.cert` to the CA certificate that issued the proxy's certificate (the endpoint's `secure_socket` is for the server)")
 }
 
+/// The server's key is not one of `pin_sha256`.
+fn pin_mismatch(mismatch: &PinMismatch, chain: &[CertInfo], tls: &TlsClient) -> Failure {
+    let mut failure = Failure::new("the server's public key does not match `pin_sha256`");
+    if let Some(leaf) = chain.first() {
+        failure = failure
+            .detail(format!("the server presented: {}", describe(leaf)))
+            .detail(format!("  spki_sha256: {}", leaf.spki_sha256))
+            .detail(format!("  sha256 fingerprint: {}", leaf.sha256));
+    } else {
+        failure = failure.detail(format!("the server's key: {}", mismatch.presented));
+    }
+    failure
+        .detail(format!("pinned: {}", tls.pins.join(", ")))
+        .help("if the server's key changed on purpose, put its spki_sha256 in `pin_sha256`; otherwise this is not the server you pinned")
+}
+
+/// A certificate of the chain is on a CRL: which, since when, why, and which CRL says so.
+fn revoked(chain: &[CertInfo], tls: &TlsClient) -> Failure {
+    let found = chain.iter().enumerate().find_map(|(at, cert)| {
+        tls.crls
+            .iter()
+            .find_map(|crl| Some((at, cert, crl, crl.revokes(&cert.issuer, &cert.serial)?)))
+    });
+    let Some((at, cert, crl, entry)) = found else {
+        return Failure::new("a certificate of the server's chain is revoked")
+            .help("the server must use certificates that are not revoked");
+    };
+    let whose = if at == 0 {
+        "the server's certificate".to_owned()
+    } else {
+        format!("the server's intermediate {}", cert.subject)
+    };
+    Failure::new(format!(
+        "{whose} {} (serial {}) was revoked on {}{} according to the CRL {}",
+        cert.subject,
+        cert.serial,
+        format_time(entry.date),
+        entry.reason.map(|r| format!(" ({r})")).unwrap_or_default(),
+        crl.file
+    ))
+    .detail(format!("certificate: {}", describe(cert)))
+    .detail(format!(
+        "CRL: {} of {}, updated {}{}",
+        crl.file,
+        crl.issuer,
+        format_time(crl.this_update),
+        crl.next_update
+            .map(|n| format!(", next update {}", format_time(n)))
+            .unwrap_or_default()
+    ))
+    .help("the server must use a certificate that is not revoked")
+}
+
 fn describe(info: &CertInfo) -> String {
     format!(
         "{} (issued by {}, valid until {})",
@@ -448,6 +502,34 @@ fn tls_failure(
                 .help("check the clocks of this machine and of the server")
         }
         E::InvalidCertificate(CertificateError::Expired) => Failure::new("the server's certificate has expired"),
+        E::InvalidCertificate(CertificateError::Other(other)) if let Some(mismatch) = other.0.downcast_ref::<PinMismatch>() => {
+            pin_mismatch(mismatch, &chain, tls)
+        }
+        E::InvalidCertificate(CertificateError::Revoked) => revoked(&chain, tls),
+        E::InvalidCertificate(CertificateError::UnknownRevocationStatus) => {
+            let covered: Vec<&str> = tls.crls.iter().map(|c| c.issuer.as_str()).collect();
+            let mut failure = Failure::new("the revocation status of the server's chain is unknown: no CRL given covers all of it");
+            for cert in &chain {
+                failure = failure.detail(format!("  - {} (issued by {})", cert.subject, cert.issuer));
+            }
+            failure
+                .detail(format!("CRLs given: {}", if covered.is_empty() { "none".to_owned() } else { covered.join("; ") }))
+                .help("add the CRL of each issuer to `revocation.crl`; `scope = \"end-entity\"` checks only the server's own certificate, and `unknown = \"allow\"` lets an uncovered one pass")
+        }
+        E::InvalidCertificate(CertificateError::ExpiredRevocationList | CertificateError::ExpiredRevocationListContext { .. }) => {
+            let now = crate::tls::inspect::now();
+            let stale: Vec<String> = tls
+                .crls
+                .iter()
+                .filter(|c| c.next_update.is_some_and(|next| next < now))
+                .map(|c| format!("{} (of {}, next update was due {})", c.file, c.issuer, c.next_update.map(format_time).unwrap_or_default()))
+                .collect();
+            let mut failure = Failure::new("a CRL given in `revocation.crl` is out of date: its next update has passed");
+            for line in stale {
+                failure = failure.detail(format!("  - {line}"));
+            }
+            failure.help("fetch the CA's current CRL (an out-of-date list cannot say a certificate is good)")
+        }
         // A self-signed certificate that nothing trusts: webpki words it as a CA used as an end
         // entity, or an unknown issuer; the certificate itself says what it is.
         E::InvalidCertificate(_) if chain.len() == 1 && chain.first().is_some_and(|c| c.subject == c.issuer) => {

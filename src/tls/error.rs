@@ -55,6 +55,8 @@ pub enum Problem {
     Unrecognised(Role),
     /// A certificate that does not parse.
     BadCertificate(String),
+    /// A CRL that does not parse.
+    BadCrl(String),
     /// A PEM key file with several keys.
     SeveralKeys(usize),
     /// An encrypted key and no password.
@@ -117,6 +119,7 @@ impl fmt::Display for MaterialError {
                 f,
                 "{file} holds a certificate that cannot be read: {reason}"
             ),
+            Problem::BadCrl(reason) => write!(f, "{file} is not a CRL runner can read: {reason}"),
             Problem::SeveralKeys(n) => write!(f, "{file} holds {n} private keys"),
             Problem::NeedsPassword => write!(
                 f,
@@ -216,6 +219,7 @@ impl MaterialError {
             Problem::CertificateNotKey => "`key_file` is the private key; the certificate goes in `cert_file`".to_owned(),
             Problem::Unrecognised(_) => "give a PEM file (-----BEGIN CERTIFICATE-----) or a DER certificate (.cer)".to_owned(),
             Problem::BadCertificate(_) => "check the file with: openssl x509 -in FILE -noout -text".to_owned(),
+            Problem::BadCrl(_) => format!("give a PEM (-----BEGIN X509 CRL-----) or DER CRL; check it with: openssl crl -in {file} -noout -text"),
             Problem::SeveralKeys(_) => "keep the client's key alone in `key_file`".to_owned(),
             Problem::NeedsPassword => "add key_password = \"{{env.KEY_PASSWORD}}\" to `key`".to_owned(),
             Problem::WrongPassword(Role::ClientKey) => {

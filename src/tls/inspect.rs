@@ -1,6 +1,7 @@
 //! Certificates read for people: subject, issuer, names, key type and validity, for `runner
 //! check` and for error messages.
 
+use sha2::{Digest, Sha256};
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -18,6 +19,13 @@ pub struct CertInfo {
     pub is_ca: bool,
     /// DNS names and IP addresses it is valid for.
     pub names: Vec<String>,
+    /// The serial number, as "1A:2B:...".
+    pub serial: String,
+    /// SHA-256 of the whole certificate, as openssl prints it ("AB:CD:...").
+    pub sha256: String,
+    /// SHA-256 of its public key (SubjectPublicKeyInfo), base64: what `pin_sha256` takes, as
+    /// curl's `--pinnedpubkey sha256//...`.
+    pub spki_sha256: String,
 }
 
 impl CertInfo {
@@ -45,6 +53,9 @@ impl CertInfo {
             not_after: cert.validity().not_after.timestamp(),
             is_ca: cert.is_ca(),
             names,
+            serial: colon_hex(cert.raw_serial()),
+            sha256: colon_hex(&Sha256::digest(der)),
+            spki_sha256: spki_pin(cert.public_key().raw),
         })
     }
 
@@ -54,8 +65,23 @@ impl CertInfo {
     }
 }
 
+/// Bytes as "AB:CD:EF", as openssl prints serials and fingerprints.
+pub fn colon_hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// The base64 SHA-256 of a DER SubjectPublicKeyInfo.
+pub fn spki_pin(spki: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(spki))
+}
+
 /// "" for an empty name, as x509-parser prints nothing for it.
-fn name_text(name: &str) -> String {
+pub fn name_text(name: &str) -> String {
     if name.is_empty() {
         "(empty subject)".to_owned()
     } else {

@@ -9,10 +9,11 @@ pub mod inspect;
 pub mod observe;
 mod pkcs12;
 pub mod proxy;
+pub mod revocation;
 mod roots;
 mod session;
 mod sniff;
-mod verify;
+pub mod verify;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -21,7 +22,7 @@ use std::time::Duration;
 
 use rustls::client::{Resumption, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, ServerName};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, RootCertStore};
 
@@ -30,7 +31,9 @@ pub use error::{MaterialError, Problem, Role};
 pub use inspect::CertInfo;
 pub use proxy::ProxyTrust;
 
-use crate::config::suite::{HttpVersion, Identity, SecureSocket, Suite, TlsVersion, Trust};
+use crate::config::suite::{
+    HttpVersion, Identity, Revocation, SecureSocket, Suite, TlsVersion, Trust,
+};
 use crate::diagnostic::{Diagnostic, Source};
 use crate::secret::Secret;
 use files::fail;
@@ -54,6 +57,10 @@ pub struct TlsClient {
     pub handshakes: Arc<observe::Handshakes>,
     /// `check --offline`: keystores and keys not opened, their passwords set at run time.
     pub unopened: Vec<String>,
+    /// `revocation`: the CRLs checked, as read for people.
+    pub crls: Vec<revocation::CrlInfo>,
+    /// `pin_sha256`.
+    pub pins: Vec<String>,
 }
 
 /// Whom an endpoint trusts.
@@ -180,6 +187,7 @@ pub fn no_tls_config(proxy: Option<&Arc<ProxyTrust>>) -> Option<ClientConfig> {
         provider: Arc::clone(&provider),
         handshakes: Arc::default(),
         proxy: proxy.cloned(),
+        pins: Vec::new(),
     });
     let builder =
         ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions();
@@ -273,14 +281,17 @@ pub fn build(
             }
         }
     };
-    let ((trusted, summary), identity) = match (trust, identity) {
-        (Ok(trust), Ok(identity)) => (trust, identity),
-        (trust, identity) => {
+    let crls = socket.revocation.as_ref().map(revocation::load).transpose();
+    let ((trusted, summary), identity, crls) = match (trust, identity, crls) {
+        (Ok(trust), Ok(identity), Ok(crls)) => (trust, identity, crls),
+        (trust, identity, crls) => {
             let mut errors = trust.err().unwrap_or_default();
             errors.extend(identity.err());
+            errors.extend(crls.err().into_iter().flatten());
             return Err(errors);
         }
     };
+    let (crl_ders, crls) = crls.unwrap_or_default();
 
     let settings_error = |reason: String| {
         vec![MaterialError {
@@ -294,7 +305,11 @@ pub fn build(
     let webpki = if socket.danger_accept_invalid_certs {
         None
     } else {
-        webpki_verifier(&trusted, &provider).map_err(&settings_error)?
+        let checked = socket
+            .revocation
+            .as_ref()
+            .map(|revocation| (revocation, crl_ders));
+        webpki_verifier(&trusted, &provider, checked).map_err(&settings_error)?
     };
     let verifier = |expected_name: Option<ServerName<'static>>| {
         Arc::new(verify::ServerVerifier {
@@ -306,6 +321,7 @@ pub fn build(
             provider: Arc::clone(&provider),
             handshakes: Arc::clone(&handshakes),
             proxy: proxy.clone(),
+            pins: socket.pins.clone(),
         })
     };
     let versions: Vec<&'static rustls::SupportedProtocolVersion> = socket
@@ -357,6 +373,8 @@ pub fn build(
         danger_accept_invalid_certs: socket.danger_accept_invalid_certs,
         handshakes,
         unopened,
+        crls,
+        pins: socket.pins.clone(),
     })
 }
 
@@ -453,6 +471,7 @@ fn load_trust(socket: &SecureSocket) -> Result<(Trusted, TrustSummary), Vec<Mate
 fn webpki_verifier(
     trusted: &Trusted,
     provider: &Arc<CryptoProvider>,
+    revocation: Option<(&Revocation, Vec<CertificateRevocationListDer<'static>>)>,
 ) -> Result<Option<Arc<WebPkiServerVerifier>>, String> {
     if trusted.anchors.is_empty() {
         return Ok(None);
@@ -464,10 +483,19 @@ fn webpki_verifier(
             "none of its {unusable} certificates can be a trust anchor"
         ));
     }
-    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider))
-        .build()
-        .map(Some)
-        .map_err(|error| error.to_string())
+    let mut builder =
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider));
+    if let Some((revocation, crls)) = revocation {
+        // An out-of-date CRL is refused, as a stale answer is no answer.
+        builder = builder.with_crls(crls).enforce_revocation_expiration();
+        if revocation.end_entity_only {
+            builder = builder.only_check_end_entity_revocation();
+        }
+        if revocation.allow_unknown {
+            builder = builder.allow_unknown_revocation_status();
+        }
+    }
+    builder.build().map(Some).map_err(|error| error.to_string())
 }
 
 /// The client identity: its certificate chain and key, checked to belong together and to be

@@ -35,7 +35,28 @@ pub struct ServerVerifier {
     pub handshakes: Arc<Handshakes>,
     /// An https:// proxy: its handshake is verified against its own trust, and not recorded.
     pub proxy: Option<Arc<ProxyTrust>>,
+    /// `pin_sha256`: the server's key must be one of these (base64 SHA-256 of its SPKI).
+    pub pins: Vec<String>,
 }
+
+/// The server's public key is none of `pin_sha256`.
+#[derive(Debug)]
+pub struct PinMismatch {
+    /// The base64 SHA-256 of the key presented.
+    pub presented: String,
+}
+
+impl std::fmt::Display for PinMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the server's public key ({}) is not pinned",
+            self.presented
+        )
+    }
+}
+
+impl std::error::Error for PinMismatch {}
 
 impl ServerVerifier {
     /// A pinned certificate: the dates and the name are still checked.
@@ -92,26 +113,21 @@ impl ServerCertVerifier for ServerVerifier {
             return proxy.verify(end_entity, intermediates, server_name, ocsp_response, now);
         }
         self.handshakes.presented(end_entity, intermediates);
-        if self.danger_accept_any {
-            return Ok(ServerCertVerified::assertion());
+        let verified =
+            self.verify_trust(end_entity, intermediates, server_name, ocsp_response, now)?;
+        if self.pins.is_empty() {
+            return Ok(verified);
         }
-        let name = self.expected_name.as_ref().unwrap_or(server_name);
-        if self
-            .pinned
-            .iter()
-            .any(|pinned| pinned.as_ref() == end_entity.as_ref())
-        {
-            return self.verify_pinned(end_entity, name, now);
-        }
-        let Some(webpki) = &self.webpki else {
-            return Err(Error::InvalidCertificate(CertificateError::UnknownIssuer));
-        };
-        match webpki.verify_server_cert(end_entity, intermediates, name, ocsp_response, now) {
-            // webpki checks the name last: a name error means the chain and dates were good.
-            Err(Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) if !self.check_name => Ok(ServerCertVerified::assertion()),
-            other => other,
+        // Pins after trust (or, with `enable = false`, instead of it), as curl's --pinnedpubkey.
+        let presented = CertInfo::from_der(end_entity)
+            .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?
+            .spki_sha256;
+        if self.pins.contains(&presented) {
+            Ok(verified)
+        } else {
+            Err(Error::InvalidCertificate(CertificateError::Other(
+                rustls::OtherError(Arc::new(PinMismatch { presented })),
+            )))
         }
     }
 
@@ -149,5 +165,39 @@ impl ServerCertVerifier for ServerVerifier {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+impl ServerVerifier {
+    /// The certificate against the trust: pinned as it is, or chained to a trusted CA.
+    fn verify_trust(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        if self.danger_accept_any {
+            return Ok(ServerCertVerified::assertion());
+        }
+        let name = self.expected_name.as_ref().unwrap_or(server_name);
+        if self
+            .pinned
+            .iter()
+            .any(|pinned| pinned.as_ref() == end_entity.as_ref())
+        {
+            return self.verify_pinned(end_entity, name, now);
+        }
+        let Some(webpki) = &self.webpki else {
+            return Err(Error::InvalidCertificate(CertificateError::UnknownIssuer));
+        };
+        match webpki.verify_server_cert(end_entity, intermediates, name, ocsp_response, now) {
+            // webpki checks the name last: a name error means the chain and dates were good.
+            Err(Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if !self.check_name => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
     }
 }

@@ -208,6 +208,61 @@ pub struct RawSecureSocket {
     pub share_session: Option<bool>,
     /// How long a TLS session may be resumed.
     pub session_timeout: Option<Spanned<RawDuration>>,
+    /// Public-key pins: the base64 SHA-256 of the server certificate's SubjectPublicKeyInfo, as
+    /// curl's `--pinnedpubkey sha256//...` (`runner check` and a mismatch print it). The server
+    /// must present one of these keys: checked after the certificate is verified, or instead of
+    /// verifying it with `enable = false`.
+    pub pin_sha256: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Revocation checking against CRLs: a revoked server certificate is refused.
+    pub revocation: Option<Spanned<RawRevocation>>,
+}
+
+/// `revocation`: which CRLs to check the server's chain against.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Revocation")]
+pub struct RawRevocation {
+    /// CRL files (PEM `X509 CRL` or DER), each signed by the CA whose certificates it lists.
+    pub crl: Spanned<RawPaths>,
+    /// Which certificates are checked: "chain" (every certificate below the trust anchor, the
+    /// default) or "end-entity" (the server's own).
+    pub scope: Option<RawRevocationScope>,
+    /// When no CRL covers a certificate: "deny" (refuse, the default) or "allow".
+    pub unknown: Option<RawUnknownStatus>,
+}
+
+/// One path, or several.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged, expecting = "a file, or an array of files")]
+#[schemars(rename = "Paths")]
+pub enum RawPaths {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl RawPaths {
+    pub fn list(&self) -> Vec<String> {
+        match self {
+            Self::One(one) => vec![one.clone()],
+            Self::Many(many) => many.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(rename = "RevocationScope")]
+pub enum RawRevocationScope {
+    Chain,
+    EndEntity,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(rename = "UnknownStatus")]
+pub enum RawUnknownStatus {
+    Allow,
+    Deny,
 }
 
 impl RawSecureSocket {

@@ -154,6 +154,14 @@ pub struct RawCertificateExpect {
     pub subject: Option<Spanned<RawMatcher>>,
     /// Its issuer, as "CN=..., O=...".
     pub issuer: Option<Spanned<RawMatcher>>,
+    /// Its names (DNS names and IP addresses), an array: `{ contains = "api.example.com" }`.
+    pub san: Option<Spanned<RawMatcher>>,
+    /// Its serial number, as "1A:2B:...".
+    pub serial: Option<Spanned<RawMatcher>>,
+    /// The SHA-256 fingerprint of the certificate, as openssl prints it ("AB:CD:...").
+    pub sha256: Option<Spanned<RawMatcher>>,
+    /// The base64 SHA-256 of its public key (what `pin_sha256` takes).
+    pub spki_sha256: Option<Spanned<RawMatcher>>,
 }
 
 /// A capture: a JSONPath on the JSON body, or a table.
