@@ -813,8 +813,10 @@ fn failure_cases(fixtures: &Path) -> Vec<(&'static str, &'static str, String, St
                 "no-identity: GET https://localhost:{{port}}/ -> 400 Bad Request in N ms, TLSv1.2, no client certificate
 error: no-identity: the server asked for a client certificate and none is configured
   it answered 400 Bad Request: \"No required SSL certificate was sent\" (nginx)
+  it accepts client certificates issued by: {}
   = help: {add_key}
-"
+",
+                root.subject
             ),
         ),
         (

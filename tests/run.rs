@@ -352,6 +352,7 @@ fn tls_failures_explain_themselves() {
     required.require_client_cert = true;
     check(against(required, "fail-no-client-cert", "cert = \"ca.crt\""), "error: probe: GET https://localhost:{port}/get: the server asked for a client certificate and none is configured
   the server ended the connection after the handshake
+  it accepts client certificates issued by: CN=runner test CA, O=runner tests
   = help: add `key = { cert_file = \"client.crt\", key_file = \"client.key\" }` (or a PKCS#12 `key = { path, password }`) to `secure_socket`
 "
         .to_owned());

@@ -548,12 +548,12 @@ fn tls_failure(
             failure
         }
         E::AlertReceived(alert) if handshake.client_cert_requested && !handshake.client_cert_sent && identity.is_none() => {
-            Failure::new("the server asked for a client certificate and none is configured")
-                .detail(format!("the server ended the handshake with: {alert:?}"))
+            named_cas(Failure::new("the server asked for a client certificate and none is configured")
+                .detail(format!("the server ended the handshake with: {alert:?}")), handshake)
                 .help(ADD_KEY_HELP)
         }
         E::AlertReceived(AlertDescription::CertificateRequired) => match identity {
-            None => Failure::new("the server asked for a client certificate and none is configured")
+            None => named_cas(Failure::new("the server asked for a client certificate and none is configured"), handshake)
                 .help(ADD_KEY_HELP),
             Some(leaf) => Failure::new(format!("the server requires a client certificate and {} could not be sent", leaf.subject))
                 .detail(format!("its key is {}, which the server does not accept for signatures", leaf.key_type)),
@@ -621,9 +621,12 @@ fn client_certificate_failure(handshake: &Handshake, tls: &TlsClient) -> Option<
     let identity = tls.identity.as_ref().map(|i| &i.leaf);
     match (handshake.client_cert_sent, identity) {
         (false, None) => Some(
-            Failure::new("the server asked for a client certificate and none is configured")
-                .detail("the server ended the connection after the handshake")
-                .help(ADD_KEY_HELP),
+            named_cas(
+                Failure::new("the server asked for a client certificate and none is configured")
+                    .detail("the server ended the connection after the handshake"),
+                handshake,
+            )
+            .help(ADD_KEY_HELP),
         ),
         (true, Some(leaf)) => Some(
             Failure::new(format!("the server refused the client certificate {}", leaf.subject))
@@ -636,6 +639,18 @@ fn client_certificate_failure(handshake: &Handshake, tls: &TlsClient) -> Option<
                 .detail(format!("its key is {}, which the server does not accept for signatures", leaf.key_type)),
         ),
         (true, None) => None,
+    }
+}
+
+/// The CAs the server named in its CertificateRequest, so the user knows which identity to bring.
+fn named_cas(failure: Failure, handshake: &Handshake) -> Failure {
+    if handshake.acceptable_cas.is_empty() {
+        failure.detail("it named no CA whose certificates it accepts")
+    } else {
+        failure.detail(format!(
+            "it accepts client certificates issued by: {}",
+            handshake.acceptable_cas.join("; ")
+        ))
     }
 }
 
@@ -664,11 +679,14 @@ pub fn refused_client_certificate(
     let page_says = |text: &str| body.is_some_and(|b| String::from_utf8_lossy(b).contains(text));
     match (&tls.identity, handshake.client_cert_sent) {
         (None, false) if page_says(NGINX_NO_CERTIFICATE) => Some(
-            Failure::new("the server asked for a client certificate and none is configured")
-                .detail(
-                    "it answered 400 Bad Request: \"No required SSL certificate was sent\" (nginx)",
-                )
-                .help(ADD_KEY_HELP),
+            named_cas(
+                Failure::new("the server asked for a client certificate and none is configured")
+                    .detail(
+                        "it answered 400 Bad Request: \"No required SSL certificate was sent\" (nginx)",
+                    ),
+                handshake,
+            )
+            .help(ADD_KEY_HELP),
         ),
         (Some(identity), true) if page_says(NGINX_CERTIFICATE_ERROR) => {
             let leaf = &identity.leaf;

@@ -39,6 +39,8 @@ pub struct Handshake {
     pub number: u64,
     /// The protocol version, as the server's handshake signature showed it ("TLSv1.3").
     pub version: Option<&'static str>,
+    /// The issuers the server named as acceptable in its CertificateRequest, as "CN=..., O=...".
+    pub acceptable_cas: Arc<[String]>,
     request_since_presented: bool,
 }
 
@@ -50,6 +52,7 @@ impl Default for Handshake {
             client_cert_sent: false,
             number: 0,
             version: None,
+            acceptable_cas: Arc::from(Vec::new()),
             request_since_presented: false,
         }
     }
@@ -143,17 +146,19 @@ pub struct RecordingResolver {
 impl ResolvesClientCert for RecordingResolver {
     fn resolve(
         &self,
-        _acceptable_issuers: &[&[u8]],
+        acceptable_issuers: &[&[u8]],
         sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
         let sent = self
             .key
             .as_ref()
             .is_some_and(|key| key.key.choose_scheme(sigschemes).is_some());
+        let named = issuer_names(acceptable_issuers);
         self.handshakes.update(|h| {
             h.client_cert_requested = true;
             h.client_cert_sent = sent;
             h.request_since_presented = true;
+            h.acceptable_cas = named;
         });
         self.key.clone()
     }
@@ -163,4 +168,14 @@ impl ResolvesClientCert for RecordingResolver {
         self.handshakes.begin();
         self.key.is_some()
     }
+}
+
+/// The distinguished names of a CertificateRequest (DER, as rustls hands them), as "CN=..., O=...".
+pub fn issuer_names(names: &[&[u8]]) -> Arc<[String]> {
+    use x509_parser::prelude::{FromDer, X509Name};
+    names
+        .iter()
+        .filter_map(|der| X509Name::from_der(der).ok())
+        .map(|(_, name)| super::inspect::name_text(&name.to_string()))
+        .collect()
 }
