@@ -70,7 +70,54 @@ pub enum Command {
     ///
     /// Editors use it for completion and checking: start a suite with
     /// `#:schema ../schemas/runner.schema.json` (Taplo, Even Better TOML).
-    Schema,
+    Schema {
+        /// The schema of `runner probe --output json` instead (schemas/probe.schema.json).
+        #[arg(long)]
+        probe: bool,
+    },
+    /// Ask a TLS server what it wants, and write the suite that satisfies it.
+    ///
+    /// Short handshakes of its own (5 s each at most) show: the chain presented (subject, issuer,
+    /// names, validity, key, SHA-256 fingerprint and the SPKI hash `pin_sha256` takes) and
+    /// whether it verifies against the trust given and the system's, and why not; the TLS
+    /// versions and which of runner's cipher suites the server accepts, and its preference;
+    /// ALPN; session resumption; whether it asks for or requires a client certificate, the CAs
+    /// it names and whether the identity given is from one; OCSP stapling and the revocation
+    /// URLs of its certificate. Exit 0 when the server answered in TLS, 3 when it could not be
+    /// reached, 2 for invalid input.
+    Probe(ProbeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The server: https://HOST:PORT/PATH (the path is what the starter suite requests).
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// Speak as this endpoint of a suite: its trust, identity and server name.
+    #[arg(long, value_name = "SUITE:NAME", conflicts_with_all = ["cert", "cert_file", "key_file"])]
+    pub endpoint_from: Option<String>,
+    /// Trust these certificates (PEM: CA bundles, or the server's own), as `cert` in a suite.
+    /// Repeatable. Without it (and --endpoint-from), the system's trust store.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Vec<PathBuf>,
+    /// A client certificate (PEM) to present, with --key-file.
+    #[arg(long, value_name = "FILE", requires = "key_file")]
+    pub cert_file: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "cert_file")]
+    pub key_file: Option<PathBuf>,
+    /// Readable text, or JSON (its shape: `runner schema --probe`).
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: ProbeOutput,
+    /// Print a starter suite that works against this server (with `#:schema`), instead.
+    #[arg(long)]
+    pub suite: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProbeOutput {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

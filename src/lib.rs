@@ -13,6 +13,7 @@ pub mod error;
 pub mod exec;
 pub mod load;
 pub mod names;
+pub mod probe;
 pub mod read;
 pub mod report;
 pub mod secret;
@@ -54,7 +55,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let outcome = match cli.command {
         Command::Run(args) => commands::run::run(&args),
         Command::Check(args) => commands::check::run(&args),
-        Command::Schema => print_schema(),
+        Command::Schema { probe } => print_schema(probe),
+        Command::Probe(args) => commands::probe::run(&args),
         Command::Serve(args) => args
             .options()
             .map_err(error::Error::Serve)
@@ -91,9 +93,14 @@ fn print_man() -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_schema() -> Result<ExitCode, Error> {
+fn print_schema(probe: bool) -> Result<ExitCode, Error> {
+    let text = if probe {
+        probe::schema()
+    } else {
+        config::schema::text()
+    };
     std::io::stdout()
-        .write_all(config::schema::text().as_bytes())
+        .write_all(text.as_bytes())
         .map_err(Error::Output)?;
     Ok(ExitCode::SUCCESS)
 }

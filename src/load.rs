@@ -69,7 +69,7 @@ pub fn load_offline(path: &Path, vars: &CommandLineVars) -> Result<Loaded, LoadE
     with_tls(suite)
 }
 
-fn with_tls(suite: Suite) -> Result<Loaded, LoadError> {
+pub fn with_tls(suite: Suite) -> Result<Loaded, LoadError> {
     let tls = tls::build_suite(&suite).map_err(LoadError::Tls)?;
     Ok(Loaded {
         suite,

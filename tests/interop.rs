@@ -52,6 +52,13 @@ const SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "server.key",
         "ssl_client_certificate root.crt; ssl_verify_client optional; ssl_verify_depth 2;",
     ),
+    // TLS 1.2 only, two suites, the server's order: what `runner probe` must find out.
+    (
+        "tls12-two",
+        "server-chain.crt",
+        "server.key",
+        "ssl_protocols TLSv1.2; ssl_ciphers ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256; ssl_prefer_server_ciphers on;",
+    ),
     // A server certificate its CA revoked (tests/fixtures/make.sh writes the CRLs).
     ("revoked", "revoked-chain.crt", "revoked.key", ""),
     // What pipelines use: a session cookie, gzip answers, and an upload nginx stores whole
@@ -243,6 +250,7 @@ fn the_tls_matrix_against_nginx() {
         String::from_utf8_lossy(&made.stderr)
     );
     let nginx = Nginx::start(&fixtures);
+    let root_subject = crate::support::cert_info(&fixtures.join("root.crt")).subject;
     let mut failures: Vec<String> = Vec::new();
     let mut expect = |what: &str, ok: bool, outcome: &Run| {
         if !ok {
@@ -562,6 +570,77 @@ error: app-refusal: status expected a status below 400, got 400 (app-refusal.tom
         outcome
             .stderr
             .contains("(key compromise) according to the CRL inter.crl"),
+        &outcome,
+    );
+
+    // `runner probe` against nginx: versions and suites, client authentication and the CAs
+    // nginx names, and a starter suite that runs.
+    let probe_json = |scenario: &str| {
+        let outcome = run(runner(
+            &fixtures,
+            &[
+                "probe",
+                &format!("https://localhost:{}/", nginx.port(scenario)),
+                "--cert",
+                "root.crt",
+                "--output",
+                "json",
+            ],
+        ));
+        (
+            serde_json::from_str::<serde_json::Value>(&outcome.stdout).unwrap_or_default(),
+            outcome,
+        )
+    };
+    let (probed, outcome) = probe_json("tls12-two");
+    expect(
+        "probe tls12-two",
+        probed["protocols"]
+            == serde_json::json!([
+                {
+                    "version": "TLSv1.2",
+                    "accepted": true,
+                    "cipher_suites": [
+                        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"
+                    ],
+                    "preferred": "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+                    "server_order": true
+                },
+                { "version": "TLSv1.3", "accepted": false, "cipher_suites": [], "preferred": null, "server_order": false }
+            ])
+            && probed["verification"][0]["verified"] == true
+            && probed["chain"].as_array().map(Vec::len) == Some(2),
+        &outcome,
+    );
+    let (probed, outcome) = probe_json("required");
+    expect(
+        "probe required",
+        probed["client_auth"]["required"] == true
+            && probed["client_auth"]["acceptable_cas"] == serde_json::json!([root_subject.clone()]),
+        &outcome,
+    );
+    let (probed, outcome) = probe_json("main");
+    expect(
+        "probe main",
+        probed["client_auth"]["requested"] == true && probed["client_auth"]["required"] == false,
+        &outcome,
+    );
+    let starter = run(runner(
+        &fixtures,
+        &[
+            "probe",
+            &format!("https://localhost:{}/", nginx.port("main")),
+            "--cert",
+            "root.crt",
+            "--suite",
+        ],
+    ));
+    fs::write(fixtures.join("starter.toml"), &starter.stdout).expect("writable");
+    let outcome = run(runner(&fixtures, &["run", "starter.toml", "-q"]));
+    expect(
+        &format!("the starter suite runs:\n{}", starter.stdout),
+        outcome.code == 0,
         &outcome,
     );
 

@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["load"],
     &["client"],
     &["exec"],
+    &["probe"],
     &["report"],
     &["serve"],
     &["error"],

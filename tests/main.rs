@@ -16,6 +16,7 @@ mod limits;
 mod outcomes;
 mod pipelines;
 mod pki;
+mod probe;
 mod recipes;
 mod redirects;
 mod run;

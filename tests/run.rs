@@ -24,6 +24,11 @@ impl Serving {
 
 /// The demo set-up: demo certificate, demo CA's client certificates asked for.
 pub fn serve_demo() -> Serving {
+    serve_demo_requiring(false)
+}
+
+/// The demo set-up; with `require`, a client certificate of the demo CA is required.
+pub fn serve_demo_requiring(require: bool) -> Serving {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -33,7 +38,7 @@ pub fn serve_demo() -> Serving {
         addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         cert: None,
         client_ca: Some(None),
-        require_client_cert: false,
+        require_client_cert: require,
     };
     let server = runtime
         .block_on(serve::start(&options))

@@ -140,3 +140,15 @@ fn taplo_names_each_mistake_on_its_key() {
         assert!(names_key, "{}: {first}\n{said}", case.display());
     }
 }
+
+#[test]
+fn committed_probe_schema_is_current() {
+    let outcome = run_in(&root(), &["schema", "--probe"]);
+    assert_eq!(outcome.code, 0);
+    let committed =
+        fs::read_to_string(root().join("schemas/probe.schema.json")).expect("committed");
+    assert!(
+        outcome.stdout == committed,
+        "schemas/probe.schema.json is stale: run `cargo run -- schema --probe > schemas/probe.schema.json`"
+    );
+}

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod probe;
 pub mod report;
 pub mod run;
 pub mod serve;

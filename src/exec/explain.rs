@@ -462,7 +462,7 @@ fn trusted_lines(tls: &TlsClient) -> Vec<String> {
     lines
 }
 
-fn tls_failure(
+pub fn tls_failure(
     error: &rustls::Error,
     endpoint: &Endpoint,
     tls: &TlsClient,

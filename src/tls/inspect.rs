@@ -26,6 +26,10 @@ pub struct CertInfo {
     /// SHA-256 of its public key (SubjectPublicKeyInfo), base64: what `pin_sha256` takes, as
     /// curl's `--pinnedpubkey sha256//...`.
     pub spki_sha256: String,
+    /// Where its CRLs are published (CRL distribution points).
+    pub crl_urls: Vec<String>,
+    /// Its OCSP responders (Authority Information Access).
+    pub ocsp_urls: Vec<String>,
 }
 
 impl CertInfo {
@@ -56,6 +60,8 @@ impl CertInfo {
             serial: colon_hex(cert.raw_serial()),
             sha256: colon_hex(&Sha256::digest(der)),
             spki_sha256: spki_pin(cert.public_key().raw),
+            crl_urls: crl_urls(&cert),
+            ocsp_urls: ocsp_urls(&cert),
         })
     }
 
@@ -63,6 +69,47 @@ impl CertInfo {
     pub fn is_valid_at(&self, now: i64) -> bool {
         self.not_before <= now && now <= self.not_after
     }
+}
+
+/// The URIs of its CRL distribution points.
+fn crl_urls(cert: &X509Certificate<'_>) -> Vec<String> {
+    use x509_parser::extensions::{DistributionPointName, ParsedExtension};
+    cert.extensions()
+        .iter()
+        .filter_map(|ext| match ext.parsed_extension() {
+            ParsedExtension::CRLDistributionPoints(points) => Some(points),
+            _ => None,
+        })
+        .flat_map(|points| points.points.iter())
+        .filter_map(|point| match &point.distribution_point {
+            Some(DistributionPointName::FullName(names)) => Some(names),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|name| match name {
+            GeneralName::URI(uri) => Some((*uri).to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The URIs of its OCSP responders.
+fn ocsp_urls(cert: &X509Certificate<'_>) -> Vec<String> {
+    use x509_parser::extensions::ParsedExtension;
+    use x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_OCSP;
+    cert.extensions()
+        .iter()
+        .filter_map(|ext| match ext.parsed_extension() {
+            ParsedExtension::AuthorityInfoAccess(access) => Some(access),
+            _ => None,
+        })
+        .flat_map(|access| access.accessdescs.iter())
+        .filter(|desc| desc.access_method == OID_PKIX_ACCESS_DESCRIPTOR_OCSP)
+        .filter_map(|desc| match &desc.access_location {
+            GeneralName::URI(uri) => Some((*uri).to_owned()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Bytes as "AB:CD:EF", as openssl prints serials and fingerprints.

@@ -41,6 +41,10 @@ pub struct Handshake {
     pub version: Option<&'static str>,
     /// The issuers the server named as acceptable in its CertificateRequest, as "CN=..., O=...".
     pub acceptable_cas: Arc<[String]>,
+    /// The signature schemes the server accepts from a client certificate.
+    pub client_schemes: Arc<[String]>,
+    /// The server stapled an OCSP response to its certificate.
+    pub ocsp_stapled: bool,
     request_since_presented: bool,
 }
 
@@ -53,6 +57,8 @@ impl Default for Handshake {
             number: 0,
             version: None,
             acceptable_cas: Arc::from(Vec::new()),
+            client_schemes: Arc::from(Vec::new()),
+            ocsp_stapled: false,
             request_since_presented: false,
         }
     }
@@ -67,8 +73,14 @@ impl Handshakes {
     /// The server presented these certificates: a new handshake has begun. Its client
     /// certificate request comes before this in TLS 1.3 and after it in TLS 1.2: a request seen
     /// since the last presentation belongs to this handshake.
-    pub fn presented(&self, end_entity: &CertificateDer<'_>, intermediates: &[CertificateDer<'_>]) {
+    pub fn presented(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        ocsp_response: &[u8],
+    ) {
         self.update(|h| {
+            h.ocsp_stapled = !ocsp_response.is_empty();
             h.presented = std::iter::once(end_entity)
                 .chain(intermediates)
                 .map(|c| c.clone().into_owned())
@@ -159,6 +171,7 @@ impl ResolvesClientCert for RecordingResolver {
             h.client_cert_sent = sent;
             h.request_since_presented = true;
             h.acceptable_cas = named;
+            h.client_schemes = sigschemes.iter().map(|s| format!("{s:?}")).collect();
         });
         self.key.clone()
     }

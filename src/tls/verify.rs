@@ -112,7 +112,8 @@ impl ServerCertVerifier for ServerVerifier {
         {
             return proxy.verify(end_entity, intermediates, server_name, ocsp_response, now);
         }
-        self.handshakes.presented(end_entity, intermediates);
+        self.handshakes
+            .presented(end_entity, intermediates, ocsp_response);
         let verified =
             self.verify_trust(end_entity, intermediates, server_name, ocsp_response, now)?;
         if self.pins.is_empty() {
