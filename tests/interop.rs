@@ -61,6 +61,26 @@ const SCENARIOS: &[(&str, &str, &str, &str)] = &[
     ),
     // A server certificate its CA revoked (tests/fixtures/make.sh writes the CRLs).
     ("revoked", "revoked-chain.crt", "revoked.key", ""),
+    // nginx stapling the OCSP responses `openssl ocsp` made: good, and revoked.
+    (
+        "stapled-good",
+        "server-chain.crt",
+        "server.key",
+        "ssl_stapling on; ssl_stapling_file {fx}/server.ocsp;",
+    ),
+    (
+        "stapled-revoked",
+        "revoked-chain.crt",
+        "revoked.key",
+        "ssl_stapling on; ssl_stapling_file {fx}/revoked.ocsp;",
+    ),
+    // A response about another certificate, stapled all the same.
+    (
+        "stapled-wrong",
+        "server-chain.crt",
+        "server.key",
+        "ssl_stapling on; ssl_stapling_file {fx}/revoked.ocsp;",
+    ),
     // What pipelines use: a session cookie, gzip answers, and an upload nginx stores whole
     // (the body's file is named to the plain block, which answers with its name).
     (
@@ -181,7 +201,8 @@ impl Nginx {
                 },
                 extra = extra
                     .replace("root.crt", &format!("{}/root.crt", fixtures.display()))
-                    .replace("{plain}", &plain.to_string()),
+                    .replace("{plain}", &plain.to_string())
+                    .replace("{fx}", &fixtures.display().to_string()),
             );
         }
         let tmp = dir.join("tmp").display().to_string();
@@ -558,6 +579,79 @@ error: app-refusal: status expected a status below 400, got 400 (app-refusal.tom
             && (code != 3 || !wanted.is_empty());
         expect(&format!("{name} (wants {wanted:?})"), ok, &outcome);
     }
+    // OCSP stapling: a good response passes (and is an expectation), a revoked one is refused
+    // and explained, and `require` refuses a server that staples nothing.
+    let require = "cert = \"root.crt\"\nrevocation = { ocsp_stapling = \"require\" }";
+    for (scenario, name, code, wanted) in [
+        ("stapled-good", "ocsp-good", 0, String::new()),
+        (
+            "stapled-revoked",
+            "ocsp-revoked",
+            3,
+            format!(
+                "the server's certificate {} (serial {}) was revoked on ",
+                revoked.subject, revoked.serial
+            ),
+        ),
+        (
+            "stapled-wrong",
+            "ocsp-wrong",
+            3,
+            "the OCSP response stapled by the server cannot be believed: it is about another certificate".to_owned(),
+        ),
+        (
+            "main",
+            "ocsp-missing",
+            3,
+            "the server stapled no OCSP response, and `ocsp_stapling = \"require\"` asks for one"
+                .to_owned(),
+        ),
+    ] {
+        let outcome = probe(&fixtures, &nginx, scenario, name, require);
+        let ok = outcome.code == code
+            && outcome.stderr.contains(&wanted)
+            && (code == 0 || !wanted.is_empty());
+        expect(&format!("{name} (wants {wanted:?})"), ok, &outcome);
+    }
+    let outcome = probe(
+        &fixtures,
+        &nginx,
+        "stapled-revoked",
+        "ocsp-revoked",
+        require,
+    );
+    expect(
+        "the stapled revocation names its reason and signer",
+        outcome
+            .stderr
+            .contains("(key compromise) according to the OCSP response stapled by the server")
+            && outcome
+                .stderr
+                .contains("the response is signed by the issuer"),
+        &outcome,
+    );
+    fs::write(
+        fixtures.join("ocsp-expect.toml"),
+        format!(
+            "[endpoints.nginx]\nurl = \"https://localhost:{}\"\nsecure_socket = {{ cert = \"root.crt\" }}\n\n[[requests]]\nname = \"stapled\"\npath = \"/\"\nexpect = {{ certificate = {{ ocsp = \"good\" }} }}\n",
+            nginx.port("stapled-good")
+        ),
+    )
+    .expect("writable");
+    let outcome = run(runner(&fixtures, &["run", "ocsp-expect.toml"]));
+    expect(
+        "expect.certificate.ocsp = good",
+        outcome.code == 0,
+        &outcome,
+    );
+    let (probed, outcome) = probe_json_for(&fixtures, &nginx, "stapled-revoked");
+    expect(
+        "probe reads the stapled response",
+        probed["revocation"]["ocsp_stapled"] == true
+            && probed["revocation"]["ocsp_status"] == "revoked",
+        &outcome,
+    );
+
     let outcome = probe(
         &fixtures,
         &nginx,
@@ -575,23 +669,7 @@ error: app-refusal: status expected a status below 400, got 400 (app-refusal.tom
 
     // `runner probe` against nginx: versions and suites, client authentication and the CAs
     // nginx names, and a starter suite that runs.
-    let probe_json = |scenario: &str| {
-        let outcome = run(runner(
-            &fixtures,
-            &[
-                "probe",
-                &format!("https://localhost:{}/", nginx.port(scenario)),
-                "--cert",
-                "root.crt",
-                "--output",
-                "json",
-            ],
-        ));
-        (
-            serde_json::from_str::<serde_json::Value>(&outcome.stdout).unwrap_or_default(),
-            outcome,
-        )
-    };
+    let probe_json = |scenario: &str| probe_json_for(&fixtures, &nginx, scenario);
     let (probed, outcome) = probe_json("tls12-two");
     expect(
         "probe tls12-two",
@@ -823,6 +901,25 @@ multipart = {{ title = "weekly", report = {{ file = "report.csv", content_type =
     }
     drop(nginx);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `runner probe --output json` of a scenario, trusting the root.
+fn probe_json_for(fixtures: &Path, nginx: &Nginx, scenario: &str) -> (serde_json::Value, Run) {
+    let outcome = run(runner(
+        fixtures,
+        &[
+            "probe",
+            &format!("https://localhost:{}/", nginx.port(scenario)),
+            "--cert",
+            "root.crt",
+            "--output",
+            "json",
+        ],
+    ));
+    (
+        serde_json::from_str::<serde_json::Value>(&outcome.stdout).unwrap_or_default(),
+        outcome,
+    )
 }
 
 /// " in 34 ms" becomes " in N ms".

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cli::CheckArgs;
-use crate::config::suite::{Endpoint, HttpVersion, OtherOrigins, ProxySetting, Redirects, Request};
+use crate::config::suite::{
+    Endpoint, HttpVersion, OtherOrigins, ProxySetting, Redirects, Request, Stapling,
+};
 use crate::config::{self, CommandLineVars};
 use crate::error::Error;
 use crate::load::{self, Loaded};
@@ -181,14 +183,21 @@ fn endpoint_lines(
         );
     }
     if let Some(revocation) = &socket.revocation {
+        let stapling = match revocation.stapling {
+            Stapling::Require => "a stapled OCSP response required",
+            Stapling::IfPresent => "a stapled OCSP response checked when there is one",
+            Stapling::Ignore => "stapled OCSP responses ignored",
+        };
+        let crls = if revocation.crls.is_empty() {
+            "no CRL".to_owned()
+        } else if revocation.end_entity_only {
+            "CRLs for the server's own certificate".to_owned()
+        } else {
+            "CRLs for the chain".to_owned()
+        };
         let _ = writeln!(
             out,
-            "    revocation: {} certificates, unknown status {}",
-            if revocation.end_entity_only {
-                "the server's own certificate"
-            } else {
-                "the chain's"
-            },
+            "    revocation: {crls}; {stapling}; unknown status {}",
             if revocation.allow_unknown {
                 "allowed"
             } else {

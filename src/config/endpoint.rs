@@ -8,13 +8,13 @@ use url::Url;
 use super::convert::Converter;
 use super::raw::{
     RawCert, RawEndpoint, RawHttpVersion, RawKey, RawOtherOrigins, RawProtocol, RawProxy,
-    RawProxyTable, RawRedirects, RawRevocation, RawRevocationScope, RawSecureSocket,
+    RawProxyTable, RawRedirects, RawRevocation, RawRevocationScope, RawSecureSocket, RawStapling,
     RawUnknownStatus,
 };
 use super::spanned::Spanned;
 use super::suite::{
     ConnectTo, Endpoint, FileRef, Header, HttpVersion, Identity, OtherOrigins, ProxySetting,
-    Redirects, Revocation, SecureSocket, TlsVersion, Trust,
+    Redirects, Revocation, SecureSocket, Stapling, TlsVersion, Trust,
 };
 use super::template::CaptureNames;
 use crate::diagnostic::{Span, quoted_list};
@@ -400,22 +400,38 @@ impl Converter<'_> {
 
     fn revocation(&mut self, raw: &Spanned<RawRevocation>) -> Option<Revocation> {
         let revocation = raw.get();
-        let paths = revocation.crl.get().list();
-        if paths.is_empty() {
+        let stapling = match revocation.ocsp_stapling {
+            Some(RawStapling::Require) => Stapling::Require,
+            Some(RawStapling::Ignore) => Stapling::Ignore,
+            Some(RawStapling::IfPresent) | None => Stapling::IfPresent,
+        };
+        let paths = revocation.crl.as_ref().map(|c| (c, c.get().list()));
+        if let Some((crl, paths)) = &paths
+            && paths.is_empty()
+        {
             self.report(
-                self.error(&revocation.crl.span(), "`revocation.crl` is an empty array")
+                self.error(&crl.span(), "`revocation.crl` is an empty array")
                     .help("list the CRL files of the CAs that issued the server's chain"),
+            );
+            return None;
+        }
+        if paths.is_none() && revocation.ocsp_stapling.is_none() {
+            self.report(
+                self.error(&raw.span(), "`revocation` names no source")
+                    .help("give `crl = \"ca.crl\"` (CRL files), `ocsp_stapling = \"require\"` (the server's stapled OCSP response), or both"),
             );
             return None;
         }
         let crls: Vec<_> = paths
             .into_iter()
-            .map(|path| self.file(&respan(&revocation.crl, path)))
+            .flat_map(|(crl, paths)| paths.into_iter().map(move |path| respan(crl, path)))
+            .map(|path| self.file(&path))
             .collect();
         Some(Revocation {
             crls: crls.into_iter().collect::<Option<Vec<_>>>()?,
             end_entity_only: matches!(revocation.scope, Some(RawRevocationScope::EndEntity)),
             allow_unknown: matches!(revocation.unknown, Some(RawUnknownStatus::Allow)),
+            stapling,
         })
     }
 

@@ -238,6 +238,7 @@ impl Converter<'_> {
         let serial = matcher(&certificate.serial);
         let sha256 = matcher(&certificate.sha256);
         let spki_sha256 = matcher(&certificate.spki_sha256);
+        let ocsp = matcher(&certificate.ocsp);
         Some(CertificateExpect {
             valid_for_at_least: valid_for.transpose_none()?,
             subject: subject.transpose_none()?,
@@ -246,6 +247,7 @@ impl Converter<'_> {
             serial: serial.transpose_none()?,
             sha256: sha256.transpose_none()?,
             spki_sha256: spki_sha256.transpose_none()?,
+            ocsp: ocsp.transpose_none()?,
             span: raw.span(),
         })
     }

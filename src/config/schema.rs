@@ -309,6 +309,10 @@ fn examples() -> Vec<(&'static str, Value)> {
         ),
         ("Revocation.scope", json!(["chain", "end-entity"])),
         ("Revocation.unknown", json!(["deny", "allow"])),
+        (
+            "Revocation.ocsp_stapling",
+            json!(["require", "if-present", "ignore"]),
+        ),
         ("Store.path", json!(["certs/truststore.p12"])),
         ("Store.password", json!(["{{env.TRUST_PW}}"])),
         ("Key.cert_file", json!(["certs/client.crt"])),
@@ -406,6 +410,10 @@ fn examples() -> Vec<(&'static str, Value)> {
             json!([{ "contains": "api.example.com" }]),
         ),
         ("CertificateExpect.serial", json!(["1A:2B:3C"])),
+        (
+            "CertificateExpect.ocsp",
+            json!(["good", { "one_of": ["good", "absent"] }]),
+        ),
         ("CertificateExpect.sha256", json!([{ "matches": "^AB:CD" }])),
         (
             "CertificateExpect.spki_sha256",

@@ -289,8 +289,20 @@ pub struct Revocation {
     pub crls: Vec<FileRef>,
     /// `scope = "end-entity"`: only the server's own certificate.
     pub end_entity_only: bool,
-    /// `unknown = "allow"`: a certificate no CRL covers passes.
+    /// `unknown = "allow"`: a certificate no CRL covers, or an OCSP "unknown", passes.
     pub allow_unknown: bool,
+    pub stapling: Stapling,
+}
+
+/// `ocsp_stapling`: what to do with an OCSP response the server staples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stapling {
+    /// Refuse a handshake without a good one.
+    Require,
+    /// Check it when there is one.
+    #[default]
+    IfPresent,
+    Ignore,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -541,6 +553,7 @@ pub struct CertificateExpect {
     pub serial: Option<Matcher>,
     pub sha256: Option<Matcher>,
     pub spki_sha256: Option<Matcher>,
+    pub ocsp: Option<Matcher>,
     pub span: Span,
 }
 

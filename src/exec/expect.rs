@@ -28,6 +28,8 @@ pub struct Facts<'a> {
     pub duration: Duration,
     /// The server's leaf certificate, over TLS.
     pub leaf: Option<&'a CertInfo>,
+    /// What the handshake's stapled OCSP response said ("good", "absent", ...).
+    pub ocsp: Option<&'static str>,
 }
 
 /// The longest actual value shown in a report.
@@ -177,6 +179,11 @@ pub fn evaluate(
                         "certificate spki_sha256",
                         &certificate.spki_sha256,
                         Json::String(leaf.spki_sha256.clone()),
+                    ),
+                    (
+                        "certificate ocsp",
+                        &certificate.ocsp,
+                        Json::String(facts.ocsp.unwrap_or("absent").to_owned()),
                     ),
                 ] {
                     if let Some(matcher) = matcher {

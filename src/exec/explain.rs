@@ -15,7 +15,7 @@ use crate::config::suite::{Endpoint, HttpVersion};
 use crate::tls::inspect::{CertInfo, format_time};
 use crate::tls::observe::Handshake;
 use crate::tls::proxy::Verdict;
-use crate::tls::verify::PinMismatch;
+use crate::tls::verify::{OcspRefusal, PinMismatch};
 use crate::tls::{ProxyTrust, TlsClient, cipher_name};
 
 /// A failure explained: what went wrong, the facts that show it, and what to do.
@@ -386,6 +386,50 @@ fn pin_mismatch(mismatch: &PinMismatch, chain: &[CertInfo], tls: &TlsClient) -> 
         .help("if the server's key changed on purpose, put its spki_sha256 in `pin_sha256`; otherwise this is not the server you pinned")
 }
 
+/// The server's stapled OCSP response refused the handshake.
+fn ocsp_refused(refusal: &OcspRefusal, chain: &[CertInfo]) -> Failure {
+    match refusal {
+        OcspRefusal::Missing => Failure::new("the server stapled no OCSP response, and `ocsp_stapling = \"require\"` asks for one")
+            .help("turn stapling on at the server (nginx: `ssl_stapling on`), or set `ocsp_stapling = \"if-present\"`"),
+        OcspRefusal::Invalid(reason) => Failure::new(format!("the OCSP response stapled by the server cannot be believed: {reason}"))
+            .help("the server must staple a current response signed by its CA or by a responder the CA delegated; `ocsp_stapling = \"ignore\"` skips it"),
+        OcspRefusal::Unknown => Failure::new("the OCSP response stapled by the server does not know the server's certificate")
+            .help("the CA's responder must know the certificate; `unknown = \"allow\"` lets it pass"),
+        OcspRefusal::Revoked(stapled) => {
+            let (at, reason) = match &stapled.status {
+                crate::tls::ocsp::Status::Revoked { at, reason } => (*at, reason.clone()),
+                _ => (0, None),
+            };
+            let leaf = chain.first();
+            Failure::new(format!(
+                "the server's certificate {} (serial {}) was revoked on {}{} according to the OCSP response stapled by the server",
+                leaf.map_or("", |l| l.subject.as_str()),
+                leaf.map_or("", |l| l.serial.as_str()),
+                format_time(at),
+                reason.map(|r| format!(" ({})", words_of(&r))).unwrap_or_default()
+            ))
+            .detail(format!(
+                "the response is signed by {}, updated {}",
+                stapled.signer,
+                format_time(stapled.this_update)
+            ))
+            .help("the server must use a certificate that is not revoked")
+        }
+    }
+}
+
+/// "KeyCompromise" as "key compromise".
+fn words_of(camel: &str) -> String {
+    let mut out = String::new();
+    for c in camel.chars() {
+        if c.is_uppercase() && !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out.replace("c a ", "CA ").replace("a a ", "AA ")
+}
+
 /// A certificate of the chain is on a CRL: which, since when, why, and which CRL says so.
 fn revoked(chain: &[CertInfo], tls: &TlsClient) -> Failure {
     let found = chain.iter().enumerate().find_map(|(at, cert)| {
@@ -506,6 +550,9 @@ pub fn tls_failure(
             pin_mismatch(mismatch, &chain, tls)
         }
         E::InvalidCertificate(CertificateError::Revoked) => revoked(&chain, tls),
+        E::InvalidCertificate(CertificateError::Other(other)) if let Some(refusal) = other.0.downcast_ref::<OcspRefusal>() => {
+            ocsp_refused(refusal, &chain)
+        }
         E::InvalidCertificate(CertificateError::UnknownRevocationStatus) => {
             let covered: Vec<&str> = tls.crls.iter().map(|c| c.issuer.as_str()).collect();
             let mut failure = Failure::new("the revocation status of the server's chain is unknown: no CRL given covers all of it");

@@ -593,6 +593,7 @@ async fn attempt(
         too_large: received.too_large,
         duration: elapsed,
         leaf: leaf.as_ref(),
+        ocsp: handshake.as_ref().map(|h| h.ocsp.word()),
     };
     report.expectations = expect::evaluate(request, &facts, captures, target.source);
     let (captured, capture_failures) = capture::take(

@@ -23,7 +23,7 @@ use crate::exec::explain;
 use crate::load::Loaded;
 use crate::tls::TlsClient;
 use crate::tls::inspect::{CertInfo, format_time, now};
-use crate::tls::observe::Handshakes;
+use crate::tls::observe::{Handshakes, Stapled};
 use crate::tls::verify::ServerVerifier;
 
 pub use starter::starter_suite;
@@ -134,6 +134,9 @@ pub struct IdentityFit {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Revocation {
     pub ocsp_stapled: bool,
+    /// What the stapled response says: "good", "revoked", "unknown", or "invalid: why"; none
+    /// when nothing is stapled.
+    pub ocsp_status: Option<String>,
     pub crl_urls: Vec<String>,
     pub ocsp_urls: Vec<String>,
 }
@@ -291,6 +294,11 @@ pub fn probe(setup: &Setup) -> Result<Probe, ProbeError> {
         },
         revocation: Revocation {
             ocsp_stapled: record.ocsp_stapled,
+            ocsp_status: match &record.ocsp {
+                Stapled::Absent => None,
+                Stapled::Invalid(why) => Some(format!("invalid: {why}")),
+                stapled => Some(stapled.word().to_owned()),
+            },
             crl_urls: leaf.map(|l| l.crl_urls.clone()).unwrap_or_default(),
             ocsp_urls: leaf.map(|l| l.ocsp_urls.clone()).unwrap_or_default(),
         },
@@ -590,6 +598,9 @@ fn open_config(
         handshakes: Arc::new(Handshakes::default()),
         proxy: None,
         pins: Vec::new(),
+        stapling: crate::config::suite::Stapling::Ignore,
+        allow_unknown: false,
+        issuers: Vec::new(),
     });
     let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
@@ -764,10 +775,9 @@ pub fn text(probe: &Probe) -> String {
     let _ = writeln!(
         out,
         "ocsp stapling: {}",
-        if revocation.ocsp_stapled {
-            "a response is stapled"
-        } else {
-            "none"
+        match &revocation.ocsp_status {
+            Some(status) => format!("a response is stapled: {status}"),
+            None => "none".to_owned(),
         }
     );
     if !revocation.crl_urls.is_empty() {

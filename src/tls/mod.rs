@@ -7,6 +7,7 @@ mod files;
 pub mod inspect;
 
 pub mod observe;
+pub mod ocsp;
 mod pkcs12;
 pub mod proxy;
 pub mod revocation;
@@ -32,7 +33,7 @@ pub use inspect::CertInfo;
 pub use proxy::ProxyTrust;
 
 use crate::config::suite::{
-    HttpVersion, Identity, Revocation, SecureSocket, Suite, TlsVersion, Trust,
+    HttpVersion, Identity, Revocation, SecureSocket, Stapling, Suite, TlsVersion, Trust,
 };
 use crate::diagnostic::{Diagnostic, Source};
 use crate::secret::Secret;
@@ -188,6 +189,9 @@ pub fn no_tls_config(proxy: Option<&Arc<ProxyTrust>>) -> Option<ClientConfig> {
         handshakes: Arc::default(),
         proxy: proxy.cloned(),
         pins: Vec::new(),
+        stapling: Stapling::Ignore,
+        allow_unknown: false,
+        issuers: Vec::new(),
     });
     let builder =
         ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions();
@@ -322,6 +326,12 @@ pub fn build(
             handshakes: Arc::clone(&handshakes),
             proxy: proxy.clone(),
             pins: socket.pins.clone(),
+            stapling: socket
+                .revocation
+                .as_ref()
+                .map_or(Stapling::Ignore, |r| r.stapling),
+            allow_unknown: socket.revocation.as_ref().is_some_and(|r| r.allow_unknown),
+            issuers: trusted.anchors.clone(),
         })
     };
     let versions: Vec<&'static rustls::SupportedProtocolVersion> = socket
@@ -485,7 +495,9 @@ fn webpki_verifier(
     }
     let mut builder =
         WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider));
-    if let Some((revocation, crls)) = revocation {
+    if let Some((revocation, crls)) = revocation
+        && !crls.is_empty()
+    {
         // An out-of-date CRL is refused, as a stale answer is no answer.
         builder = builder.with_crls(crls).enforce_revocation_expiration();
         if revocation.end_entity_only {

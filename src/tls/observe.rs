@@ -25,6 +25,31 @@ pub struct Handshakes {
     read: Mutex<Option<(u64, Arc<[CertInfo]>)>>,
 }
 
+/// A handshake's stapled OCSP response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stapled {
+    Absent,
+    /// A response that holds up, and what it says.
+    Response(super::ocsp::Stapled),
+    /// A response that cannot be believed, and why.
+    Invalid(String),
+}
+
+impl Stapled {
+    /// "good", "revoked", "unknown", "absent" or "invalid", as `expect.certificate.ocsp` has it.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Self::Absent => "absent",
+            Self::Invalid(_) => "invalid",
+            Self::Response(r) => match r.status {
+                super::ocsp::Status::Good => "good",
+                super::ocsp::Status::Revoked { .. } => "revoked",
+                super::ocsp::Status::Unknown => "unknown",
+            },
+        }
+    }
+}
+
 /// One handshake, as far as it went.
 #[derive(Debug, Clone)]
 pub struct Handshake {
@@ -45,6 +70,8 @@ pub struct Handshake {
     pub client_schemes: Arc<[String]>,
     /// The server stapled an OCSP response to its certificate.
     pub ocsp_stapled: bool,
+    /// What the stapled response said, as read.
+    pub ocsp: Stapled,
     request_since_presented: bool,
 }
 
@@ -59,6 +86,7 @@ impl Default for Handshake {
             acceptable_cas: Arc::from(Vec::new()),
             client_schemes: Arc::from(Vec::new()),
             ocsp_stapled: false,
+            ocsp: Stapled::Absent,
             request_since_presented: false,
         }
     }
@@ -92,6 +120,11 @@ impl Handshakes {
             h.request_since_presented = false;
             h.number += 1;
         });
+    }
+
+    /// What the stapled OCSP response of the handshake said.
+    pub fn stapled(&self, stapled: Stapled) {
+        self.update(|h| h.ocsp = stapled);
     }
 
     /// The server signed the handshake in this version (rustls asks the verifier to check a

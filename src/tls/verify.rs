@@ -13,8 +13,10 @@ use rustls::server::ParsedCertificate;
 use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
 
 use super::inspect::CertInfo;
-use super::observe::Handshakes;
+use super::observe::{Handshakes, Stapled};
+use super::ocsp;
 use super::proxy::ProxyTrust;
+use crate::config::suite::Stapling;
 
 /// Verifies the server's certificate against the trust of one endpoint.
 #[derive(Debug)]
@@ -37,7 +39,39 @@ pub struct ServerVerifier {
     pub proxy: Option<Arc<ProxyTrust>>,
     /// `pin_sha256`: the server's key must be one of these (base64 SHA-256 of its SPKI).
     pub pins: Vec<String>,
+    /// `revocation.ocsp_stapling`.
+    pub stapling: Stapling,
+    /// `revocation.unknown = "allow"`.
+    pub allow_unknown: bool,
+    /// The trust anchors, where a leaf's issuer is looked for when the server does not send it.
+    pub issuers: Vec<CertificateDer<'static>>,
 }
+
+/// A stapled OCSP response refused the handshake.
+#[derive(Debug)]
+pub enum OcspRefusal {
+    /// `ocsp_stapling = "require"` and the server stapled nothing.
+    Missing,
+    /// The response cannot be believed.
+    Invalid(String),
+    /// It says the certificate is revoked.
+    Revoked(ocsp::Stapled),
+    /// It does not know the certificate, and `unknown = "deny"`.
+    Unknown,
+}
+
+impl std::fmt::Display for OcspRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Missing => f.write_str("no OCSP response stapled"),
+            Self::Invalid(reason) => write!(f, "the stapled OCSP response: {reason}"),
+            Self::Revoked(_) => f.write_str("revoked, says the stapled OCSP response"),
+            Self::Unknown => f.write_str("unknown, says the stapled OCSP response"),
+        }
+    }
+}
+
+impl std::error::Error for OcspRefusal {}
 
 /// The server's public key is none of `pin_sha256`.
 #[derive(Debug)]
@@ -116,6 +150,7 @@ impl ServerCertVerifier for ServerVerifier {
             .presented(end_entity, intermediates, ocsp_response);
         let verified =
             self.verify_trust(end_entity, intermediates, server_name, ocsp_response, now)?;
+        self.check_stapled(end_entity, intermediates, ocsp_response, now)?;
         if self.pins.is_empty() {
             return Ok(verified);
         }
@@ -170,6 +205,60 @@ impl ServerCertVerifier for ServerVerifier {
 }
 
 impl ServerVerifier {
+    /// The stapled OCSP response, read whatever the policy (expectations see it) and held
+    /// against the handshake as `ocsp_stapling` says.
+    fn check_stapled(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        let refuse = |refusal: OcspRefusal| {
+            Err(Error::InvalidCertificate(CertificateError::Other(
+                rustls::OtherError(Arc::new(refusal)),
+            )))
+        };
+        if ocsp_response.is_empty() {
+            self.handshakes.stapled(Stapled::Absent);
+            return match self.stapling {
+                Stapling::Require => refuse(OcspRefusal::Missing),
+                _ => Ok(()),
+            };
+        }
+        let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        let issuer_name = CertInfo::from_der(end_entity)
+            .map(|i| i.issuer)
+            .unwrap_or_default();
+        let issuer = intermediates
+            .iter()
+            .map(|c| c.as_ref())
+            .chain(self.issuers.iter().map(|c| c.as_ref()))
+            .find(|c| CertInfo::from_der(c).is_ok_and(|i| i.subject == issuer_name));
+        let outcome = match issuer {
+            None => {
+                Err("the certificate's issuer is neither sent by the server nor trusted".to_owned())
+            }
+            Some(issuer) => ocsp::check(ocsp_response, end_entity, issuer, now),
+        };
+        self.handshakes.stapled(match &outcome {
+            Ok(stapled) => Stapled::Response(stapled.clone()),
+            Err(reason) => Stapled::Invalid(reason.clone()),
+        });
+        if self.stapling == Stapling::Ignore {
+            return Ok(());
+        }
+        match outcome {
+            Err(reason) => refuse(OcspRefusal::Invalid(reason)),
+            Ok(stapled) => match stapled.status {
+                ocsp::Status::Good => Ok(()),
+                ocsp::Status::Revoked { .. } => refuse(OcspRefusal::Revoked(stapled)),
+                ocsp::Status::Unknown if self.allow_unknown => Ok(()),
+                ocsp::Status::Unknown => refuse(OcspRefusal::Unknown),
+            },
+        }
+    }
+
     /// The certificate against the trust: pinned as it is, or chained to a trusted CA.
     fn verify_trust(
         &self,

@@ -223,7 +223,10 @@ pub struct RawSecureSocket {
 #[schemars(rename = "Revocation")]
 pub struct RawRevocation {
     /// CRL files (PEM `X509 CRL` or DER), each signed by the CA whose certificates it lists.
-    pub crl: Spanned<RawPaths>,
+    pub crl: Option<Spanned<RawPaths>>,
+    /// An OCSP response stapled by the server: "require" (refuse a handshake without a good
+    /// one), "if-present" (check it when there is one; the default) or "ignore".
+    pub ocsp_stapling: Option<RawStapling>,
     /// Which certificates are checked: "chain" (every certificate below the trust anchor, the
     /// default) or "end-entity" (the server's own).
     pub scope: Option<RawRevocationScope>,
@@ -255,6 +258,15 @@ impl RawPaths {
 pub enum RawRevocationScope {
     Chain,
     EndEntity,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(rename = "OcspStapling")]
+pub enum RawStapling {
+    Require,
+    IfPresent,
+    Ignore,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]

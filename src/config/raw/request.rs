@@ -162,6 +162,9 @@ pub struct RawCertificateExpect {
     pub sha256: Option<Spanned<RawMatcher>>,
     /// The base64 SHA-256 of its public key (what `pin_sha256` takes).
     pub spki_sha256: Option<Spanned<RawMatcher>>,
+    /// What the server's stapled OCSP response says: "good", "revoked", "unknown", "absent"
+    /// (none stapled) or "invalid" (one that cannot be believed).
+    pub ocsp: Option<Spanned<RawMatcher>>,
 }
 
 /// A capture: a JSONPath on the JSON body, or a table.
