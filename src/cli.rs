@@ -212,6 +212,9 @@ pub struct ServeArgs {
     /// PEM CA certificates whose client certificates are accepted (asked for, optional).
     #[arg(long, value_name = "FILE")]
     pub client_ca: Option<PathBuf>,
+    /// Staple this OCSP response (DER, as `openssl ocsp -respout` writes it) to the certificate.
+    #[arg(long, value_name = "FILE")]
+    pub ocsp: Option<PathBuf>,
     /// Refuse clients without a certificate from --client-ca (or the demo CA).
     #[arg(long)]
     pub require_client_cert: bool,
@@ -233,6 +236,7 @@ impl ServeArgs {
             cert: self.cert.clone().zip(self.key.clone()),
             client_ca,
             require_client_cert: self.require_client_cert,
+            ocsp: self.ocsp.clone(),
         })
     }
 }

@@ -332,3 +332,41 @@ path = "/get"
         .stderr_regex("(?s)error: .*client.crt is a PEM certificate file, not a PKCS#12 file.*")
         .run();
 }
+
+/// Ballerina's `certValidation`, in this format's spelling, is the `revocation` it means.
+#[test]
+fn ballerina_cert_validation_is_revocation() {
+    let suite = |validation: &str| {
+        format!(
+            "[endpoints.api]\nurl = \"https://localhost:8443\"\nsecure_socket = {{ cert = \"{}\", cert_validation = {validation} }}\n\n[[requests]]\npath = \"/\"\n",
+            root().join("configs/certs/ca.crt").display()
+        )
+    };
+    let lines = |validation: &str| {
+        let run = crate::support::Test::new("cert-validation")
+            .file("a.toml", &suite(validation))
+            .args(&["check", "a.toml"])
+            .any_stdout()
+            .run();
+        run.stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with("revocation:"))
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(
+        lines("{ type = \"OCSP_STAPLING\" }"),
+        "revocation: no CRL; a stapled OCSP response required; unknown status refused"
+    );
+    assert_eq!(
+        lines("{ type = \"OCSP_CRL\", cache_size = 10, cache_validity_period = 600 }"),
+        "revocation: no CRL; a stapled OCSP response checked when there is one; fetched from the OCSP responders and CRLs the certificates name (10 answers kept for 10m); unknown status refused"
+    );
+    crate::support::Test::new("cert-validation-bad")
+        .file("a.toml", &suite("{ type = \"CRL_ONLY\" }"))
+        .args(&["check", "a.toml"])
+        .code(2)
+        .stderr_regex("(?s)error: `CRL_ONLY` is not a certValidation type.*Ballerina's types are \"OCSP_STAPLING\" and \"OCSP_CRL\".*")
+        .run();
+}

@@ -74,6 +74,14 @@ const SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "revoked.key",
         "ssl_stapling on; ssl_stapling_file {fx}/revoked.ocsp;",
     ),
+    // Certificates that name an OCSP responder and a CRL on loopback: valid, and revoked.
+    ("fetched", "fetched-chain.crt", "fetched.key", ""),
+    (
+        "fetched-revoked",
+        "fetched-revoked-chain.crt",
+        "fetched-revoked.key",
+        "",
+    ),
     // A response about another certificate, stapled all the same.
     (
         "stapled-wrong",
@@ -260,7 +268,18 @@ fn seen(outcome: &Run) -> serde_json::Value {
 fn the_tls_matrix_against_nginx() {
     let fixtures = root().join("target/test-tmp/interop");
     let _ = fs::remove_dir_all(&fixtures);
+    // The OCSP responder and the CRL server of `revocation.fetch` listen on ports the
+    // certificates name, so the ports are chosen before the certificates are made.
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port()
+    };
+    let (ocsp_port, crl_port) = (free(), free());
     let made = Command::new("bash")
+        .env("OCSP_PORT", ocsp_port.to_string())
+        .env("CRL_PORT", crl_port.to_string())
         .arg(root().join("tests/fixtures/make.sh"))
         .arg(&fixtures)
         .output()
@@ -652,6 +671,50 @@ error: app-refusal: status expected a status below 400, got 400 (app-refusal.tom
         &outcome,
     );
 
+    fetched_revocation(&fixtures, &nginx, ocsp_port, crl_port, &mut expect);
+
+    // `runner serve --ocsp` staples the response openssl made, as nginx does.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut serve = runner(
+        &fixtures,
+        &[
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--cert",
+            "server-chain.crt",
+            "--key",
+            "server.key",
+            "--ocsp",
+            "server.ocsp",
+        ],
+    );
+    let mut serving = serve
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("runner serve starts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    fs::write(
+        fixtures.join("serve-ocsp.toml"),
+        format!("[endpoints.serve]\nurl = \"https://localhost:{port}\"\nsecure_socket = {{ cert = \"root.crt\", revocation = {{ ocsp_stapling = \"require\" }} }}\n\n[[requests]]\nname = \"stapled\"\npath = \"/get\"\noutput = \"none\"\nexpect = {{ certificate = {{ ocsp = \"good\" }} }}\n"),
+    )
+    .expect("writable");
+    let outcome = run(runner(&fixtures, &["run", "serve-ocsp.toml"]));
+    let _ = serving.kill();
+    let _ = serving.wait();
+    expect(
+        "runner serve --ocsp staples a good response",
+        outcome.code == 0,
+        &outcome,
+    );
+
     let outcome = probe(
         &fixtures,
         &nginx,
@@ -901,6 +964,144 @@ multipart = {{ title = "weekly", report = {{ file = "report.csv", content_type =
     }
     drop(nginx);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `revocation.fetch` against a live `openssl ocsp -port` responder and a CRL served on
+/// loopback: a second handshake asks nobody (the cache), a revoked certificate is named with
+/// the responder that said so, and without the responder the CRL answers.
+fn fetched_revocation(
+    fixtures: &Path,
+    nginx: &Nginx,
+    ocsp_port: u16,
+    crl_port: u16,
+    expect: &mut impl FnMut(&str, bool, &Run),
+) {
+    use std::io::{BufRead, Write};
+    // The CRL distribution point: every GET gets the DER CRL; hits are counted.
+    let crl = fs::read(fixtures.join("inter.crl.der")).expect("the DER CRL");
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let listener = std::net::TcpListener::bind(("127.0.0.1", crl_port)).expect("the CRL port");
+    let counted = std::sync::Arc::clone(&hits);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = std::io::BufReader::new(&stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut stream = &stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                crl.len()
+            );
+            let _ = stream.write_all(&crl);
+        }
+    });
+    let log = fixtures.join("responder.log");
+    let mut responder = Command::new("openssl")
+        .args([
+            "ocsp",
+            "-index",
+            "responder.idx",
+            "-port",
+            &ocsp_port.to_string(),
+        ])
+        .args([
+            "-rsigner",
+            "inter.crt",
+            "-rkey",
+            "inter.key",
+            "-CA",
+            "inter.crt",
+        ])
+        .args(["-ndays", "1"])
+        .current_dir(fixtures)
+        .stdout(Stdio::null())
+        // It says "Received request" on stderr for each request, unbuffered.
+        .stderr(fs::File::create(&log).expect("writable"))
+        .spawn()
+        .expect("openssl runs");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // Ready when it says so (a connection to see whether it listens would hold it up: it
+    // serves one connection at a time). It listens on IPv6: the certificates name [::1].
+    while !fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("waiting for OCSP client connections")
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let answered = || {
+        fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("Received request")
+            .count()
+    };
+    let suite = |scenario: &str, endpoints: usize| {
+        let socket = "secure_socket = { cert = \"root.crt\", revocation = { fetch = true, scope = \"end-entity\" } }";
+        let mut text = String::new();
+        for e in 1..=endpoints {
+            text.push_str(&format!(
+                "[endpoints.e{e}]\nurl = \"https://localhost:{}\"\n{socket}\n\n",
+                nginx.port(scenario)
+            ));
+        }
+        for e in 1..=endpoints {
+            text.push_str(&format!("[[requests]]\nname = \"r{e}\"\nendpoint = \"e{e}\"\npath = \"/\"\noutput = \"none\"\n\n"));
+        }
+        let file = format!("{scenario}-fetch.toml");
+        fs::write(fixtures.join(&file), text).expect("writable");
+        run(runner(fixtures, &["run", &file]))
+    };
+    // Two endpoints, two handshakes: the responder is asked once.
+    let outcome = suite("fetched", 2);
+    expect(
+        &format!(
+            "fetch-good: one OCSP answer for two handshakes ({} answered)",
+            answered()
+        ),
+        outcome.code == 0 && answered() == 1,
+        &outcome,
+    );
+    let outcome = suite("fetched-revoked", 1);
+    expect(
+        "fetch-revoked by the responder",
+        outcome.code == 3
+            && outcome.stderr.contains(&format!(
+                "(key compromise) according to the OCSP responder at http://[::1]:{ocsp_port}/"
+            )),
+        &outcome,
+    );
+    let _ = responder.kill();
+    let _ = responder.wait();
+    // Without the responder, the CRL answers (and is fetched once).
+    let outcome = {
+        // Another process: its cache is empty.
+        let text = fs::read_to_string(fixtures.join("fetched-fetch.toml")).unwrap_or_default();
+        fs::write(
+            fixtures.join("crl-fetch.toml"),
+            text.replace(
+                &nginx.port("fetched").to_string(),
+                &nginx.port("fetched-revoked").to_string(),
+            ),
+        )
+        .expect("writable");
+        run(runner(fixtures, &["run", "crl-fetch.toml"]))
+    };
+    expect(
+        &format!(
+            "fetch-revoked by the CRL ({} fetches)",
+            hits.load(std::sync::atomic::Ordering::SeqCst)
+        ),
+        outcome.code == 3
+            && outcome.stderr.contains(&format!(
+                "(key compromise) according to the CRL at http://127.0.0.1:{crl_port}/inter.crl"
+            ))
+            && hits.load(std::sync::atomic::Ordering::SeqCst) == 1,
+        &outcome,
+    );
 }
 
 /// `runner probe --output json` of a scenario, trusting the root.

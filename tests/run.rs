@@ -39,6 +39,7 @@ pub fn serve_demo_requiring(require: bool) -> Serving {
         cert: None,
         client_ca: Some(None),
         require_client_cert: require,
+        ocsp: None,
     };
     let server = runtime
         .block_on(serve::start(&options))

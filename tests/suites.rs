@@ -541,6 +541,7 @@ fn server_name_is_sent_while_the_url_decides_where_to_connect() {
         cert: Some((pki.join("api-internal.crt"), pki.join("api-internal.key"))),
         client_ca: None,
         require_client_cert: false,
+        ocsp: None,
     };
     let server = runtime
         .block_on(runner::serve::start(&options))

@@ -195,9 +195,16 @@ fn endpoint_lines(
         } else {
             "CRLs for the chain".to_owned()
         };
+        let fetched = revocation.fetch.as_ref().map_or(String::new(), |f| {
+            format!(
+                "; fetched from the OCSP responders and CRLs the certificates name ({} answers kept for {})",
+                f.cache_size,
+                crate::config::duration::show(f.cache_validity)
+            )
+        });
         let _ = writeln!(
             out,
-            "    revocation: {crls}; {stapling}; unknown status {}",
+            "    revocation: {crls}; {stapling}{fetched}; unknown status {}",
             if revocation.allow_unknown {
                 "allowed"
             } else {

@@ -37,6 +37,7 @@ pub fn run(configs: &Path) -> Result<ExitCode, Error> {
             // The demo CA's client certificates are accepted, and asked for without being required.
             client_ca: Some(None),
             require_client_cert: false,
+            ocsp: None,
         };
         let server = serve::start(&options).await.map_err(Error::Serve)?;
         let base_url = format!("https://localhost:{}", server.addr.port());

@@ -7,13 +7,13 @@ use url::Url;
 
 use super::convert::Converter;
 use super::raw::{
-    RawCert, RawEndpoint, RawHttpVersion, RawKey, RawOtherOrigins, RawProtocol, RawProxy,
-    RawProxyTable, RawRedirects, RawRevocation, RawRevocationScope, RawSecureSocket, RawStapling,
-    RawUnknownStatus,
+    RawCert, RawCertValidation, RawEndpoint, RawHttpVersion, RawKey, RawOtherOrigins, RawProtocol,
+    RawProxy, RawProxyTable, RawRedirects, RawRevocation, RawRevocationScope, RawSecureSocket,
+    RawStapling, RawUnknownStatus,
 };
 use super::spanned::Spanned;
 use super::suite::{
-    ConnectTo, Endpoint, FileRef, Header, HttpVersion, Identity, OtherOrigins, ProxySetting,
+    ConnectTo, Endpoint, Fetch, FileRef, Header, HttpVersion, Identity, OtherOrigins, ProxySetting,
     Redirects, Revocation, SecureSocket, Stapling, TlsVersion, Trust,
 };
 use super::template::CaptureNames;
@@ -339,7 +339,21 @@ impl Converter<'_> {
             None => Some(Vec::new()),
             Some(pins) => self.pins(pins),
         };
-        let revocation = raw.revocation.as_ref().map(|r| self.revocation(r));
+        let revocation = match (&raw.revocation, &raw.cert_validation) {
+            (Some(_), Some(ballerina)) => {
+                self.report(
+                    self.error(
+                        &ballerina.span(),
+                        "`cert_validation` and `revocation` are both set",
+                    )
+                    .help("keep one: `cert_validation` is Ballerina's spelling of `revocation`"),
+                );
+                Some(None)
+            }
+            (Some(r), None) => Some(self.revocation(r)),
+            (None, Some(ballerina)) => Some(self.cert_validation(ballerina)),
+            (None, None) => None,
+        };
         let system_roots = raw.system_roots.unwrap_or(false);
         if system_roots && raw.cert.is_none() {
             // Harmless but a sign of a misunderstanding: say so rather than guess.
@@ -415,13 +429,15 @@ impl Converter<'_> {
             );
             return None;
         }
-        if paths.is_none() && revocation.ocsp_stapling.is_none() {
+        let fetching = revocation.fetch == Some(true);
+        if paths.is_none() && revocation.ocsp_stapling.is_none() && !fetching {
             self.report(
                 self.error(&raw.span(), "`revocation` names no source")
-                    .help("give `crl = \"ca.crl\"` (CRL files), `ocsp_stapling = \"require\"` (the server's stapled OCSP response), or both"),
+                    .help("give `crl = \"ca.crl\"` (CRL files), `ocsp_stapling = \"require\"` (the server's stapled OCSP response), `fetch = true` (the responders and CRLs the certificates name), or several"),
             );
             return None;
         }
+        let fetch = self.fetch(revocation);
         let crls: Vec<_> = paths
             .into_iter()
             .flat_map(|(crl, paths)| paths.into_iter().map(move |path| respan(crl, path)))
@@ -432,7 +448,68 @@ impl Converter<'_> {
             end_entity_only: matches!(revocation.scope, Some(RawRevocationScope::EndEntity)),
             allow_unknown: matches!(revocation.unknown, Some(RawUnknownStatus::Allow)),
             stapling,
+            fetch: fetch?,
         })
+    }
+
+    /// Ballerina's `certValidation`, as the `revocation` it means.
+    fn cert_validation(&mut self, raw: &Spanned<RawCertValidation>) -> Option<Revocation> {
+        let ballerina = raw.get();
+        let stapling = match ballerina.kind.get().as_str() {
+            "OCSP_STAPLING" => true,
+            "OCSP_CRL" => false,
+            other => {
+                self.report(
+                    self.error(
+                        &ballerina.kind.span(),
+                        format!("`{other}` is not a certValidation type"),
+                    )
+                    .help("Ballerina's types are \"OCSP_STAPLING\" and \"OCSP_CRL\""),
+                );
+                return None;
+            }
+        };
+        let as_revocation = RawRevocation {
+            crl: None,
+            ocsp_stapling: stapling.then_some(RawStapling::Require),
+            fetch: Some(!stapling),
+            cache_size: ballerina.cache_size.clone(),
+            cache_validity: ballerina.cache_validity_period.clone(),
+            timeout: None,
+            scope: None,
+            unknown: None,
+        };
+        self.revocation(&respan(raw, as_revocation))
+    }
+
+    /// `fetch` and how its answers are kept; `Some(None)` without `fetch = true`.
+    fn fetch(&mut self, revocation: &RawRevocation) -> Option<Option<Fetch>> {
+        const MAX_CACHE: u64 = 100_000;
+        let validity = revocation
+            .cache_validity
+            .as_ref()
+            .map(|d| self.duration(d, false));
+        let timeout = revocation.timeout.as_ref().map(|d| self.duration(d, true));
+        let size = match &revocation.cache_size {
+            Some(size) if *size.get() > MAX_CACHE => {
+                self.report(
+                    self.error(&size.span(), format!("`cache_size` is at most {MAX_CACHE}"))
+                        .help("a few entries per CA are enough"),
+                );
+                None
+            }
+            Some(size) => usize::try_from(*size.get()).ok(),
+            None => Some(64),
+        };
+        let (validity, timeout) = (validity.transpose_none()?, timeout.transpose_none()?);
+        if revocation.fetch != Some(true) {
+            return Some(None);
+        }
+        Some(Some(Fetch {
+            cache_size: size?,
+            cache_validity: validity.unwrap_or(std::time::Duration::from_secs(3600)),
+            timeout: timeout.unwrap_or(std::time::Duration::from_secs(5)),
+        }))
     }
 
     fn trust(&mut self, raw: &Spanned<RawCert>) -> Option<Trust> {

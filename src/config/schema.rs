@@ -309,6 +309,17 @@ fn examples() -> Vec<(&'static str, Value)> {
         ),
         ("Revocation.scope", json!(["chain", "end-entity"])),
         ("Revocation.unknown", json!(["deny", "allow"])),
+        ("Revocation.fetch", json!([true])),
+        ("Revocation.cache_size", json!([64])),
+        ("Revocation.cache_validity", json!(["1h"])),
+        ("Revocation.timeout", json!(["5s"])),
+        (
+            "SecureSocket.cert_validation",
+            json!([{ "type": "OCSP_STAPLING" }, { "type": "OCSP_CRL", "cache_size": 100, "cache_validity_period": 3600 }]),
+        ),
+        ("CertValidation.type", json!(["OCSP_STAPLING", "OCSP_CRL"])),
+        ("CertValidation.cache_size", json!([100])),
+        ("CertValidation.cache_validity_period", json!([3600, "1h"])),
         (
             "Revocation.ocsp_stapling",
             json!(["require", "if-present", "ignore"]),

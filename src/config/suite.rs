@@ -292,6 +292,16 @@ pub struct Revocation {
     /// `unknown = "allow"`: a certificate no CRL covers, or an OCSP "unknown", passes.
     pub allow_unknown: bool,
     pub stapling: Stapling,
+    /// `fetch = true`: ask the OCSP responders and CRL distribution points the chain names.
+    pub fetch: Option<Fetch>,
+}
+
+/// How fetched revocation answers are got and kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetch {
+    pub cache_size: usize,
+    pub cache_validity: Duration,
+    pub timeout: Duration,
 }
 
 /// `ocsp_stapling`: what to do with an OCSP response the server staples.

@@ -15,7 +15,7 @@ use crate::config::suite::{Endpoint, HttpVersion};
 use crate::tls::inspect::{CertInfo, format_time};
 use crate::tls::observe::Handshake;
 use crate::tls::proxy::Verdict;
-use crate::tls::verify::{OcspRefusal, PinMismatch};
+use crate::tls::verify::{FetchRefusal, OcspRefusal, PinMismatch};
 use crate::tls::{ProxyTrust, TlsClient, cipher_name};
 
 /// A failure explained: what went wrong, the facts that show it, and what to do.
@@ -418,6 +418,45 @@ fn ocsp_refused(refusal: &OcspRefusal, chain: &[CertInfo]) -> Failure {
     }
 }
 
+/// A revocation answer fetched from the sources the chain names refused the handshake.
+fn fetch_refused(refusal: &FetchRefusal, chain: &[CertInfo]) -> Failure {
+    let whose = |subject: &str| {
+        if chain.first().is_some_and(|leaf| leaf.subject == subject) {
+            format!("the server's certificate {subject}")
+        } else {
+            format!("the server's intermediate {subject}")
+        }
+    };
+    match refusal {
+        FetchRefusal::Revoked {
+            subject,
+            serial,
+            at,
+            reason,
+            source,
+        } => Failure::new(format!(
+            "{} (serial {serial}) was revoked on {}{} according to {source}",
+            whose(subject),
+            format_time(*at),
+            reason
+                .as_deref()
+                .map(|r| format!(" ({})", words_of(r)))
+                .unwrap_or_default()
+        ))
+        .help("the server must use certificates that are not revoked"),
+        FetchRefusal::Unknown { subject, reasons } => {
+            let mut failure = Failure::new(format!(
+                "the revocation status of {} is unknown: no source answered",
+                whose(subject)
+            ));
+            for reason in reasons {
+                failure = failure.detail(format!("  - {reason}"));
+            }
+            failure.help("check that the OCSP responder and the CRL URLs answer from here (`runner probe` lists them); `unknown = \"allow\"` lets an unanswered certificate pass")
+        }
+    }
+}
+
 /// "KeyCompromise" as "key compromise".
 fn words_of(camel: &str) -> String {
     let mut out = String::new();
@@ -552,6 +591,9 @@ pub fn tls_failure(
         E::InvalidCertificate(CertificateError::Revoked) => revoked(&chain, tls),
         E::InvalidCertificate(CertificateError::Other(other)) if let Some(refusal) = other.0.downcast_ref::<OcspRefusal>() => {
             ocsp_refused(refusal, &chain)
+        }
+        E::InvalidCertificate(CertificateError::Other(other)) if let Some(refusal) = other.0.downcast_ref::<FetchRefusal>() => {
+            fetch_refused(refusal, &chain)
         }
         E::InvalidCertificate(CertificateError::UnknownRevocationStatus) => {
             let covered: Vec<&str> = tls.crls.iter().map(|c| c.issuer.as_str()).collect();

@@ -601,6 +601,7 @@ fn open_config(
         stapling: crate::config::suite::Stapling::Ignore,
         allow_unknown: false,
         issuers: Vec::new(),
+        fetch: None,
     });
     let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)

@@ -36,6 +36,8 @@ pub struct Options {
     /// PEM CA whose client certificates are accepted; `Some(None)`: the demo CA.
     pub client_ca: Option<Option<PathBuf>>,
     pub require_client_cert: bool,
+    /// A DER OCSP response to staple to the certificate (`--ocsp`).
+    pub ocsp: Option<PathBuf>,
 }
 
 /// Why the server cannot start.
@@ -178,11 +180,17 @@ fn server_config(options: &Options) -> Result<ServerConfig, ServeError> {
                 .with_client_cert_verifier(verifier.build().map_err(|e| ServeError(e.to_string()))?)
         }
     };
-    let mut config = builder.with_single_cert(chain, key).map_err(|e| {
-        ServeError(format!(
-            "the server certificate and key do not go together: {e}"
-        ))
-    })?;
+    let ocsp = match &options.ocsp {
+        Some(path) => read(path)?,
+        None => Vec::new(),
+    };
+    let mut config = builder
+        .with_single_cert_with_ocsp(chain, key, ocsp)
+        .map_err(|e| {
+            ServeError(format!(
+                "the server certificate and key do not go together: {e}"
+            ))
+        })?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
 }

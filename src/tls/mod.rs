@@ -6,6 +6,7 @@ mod error;
 mod files;
 pub mod inspect;
 
+pub mod fetch;
 pub mod observe;
 pub mod ocsp;
 mod pkcs12;
@@ -192,6 +193,7 @@ pub fn no_tls_config(proxy: Option<&Arc<ProxyTrust>>) -> Option<ClientConfig> {
         stapling: Stapling::Ignore,
         allow_unknown: false,
         issuers: Vec::new(),
+        fetch: None,
     });
     let builder =
         ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions();
@@ -332,6 +334,10 @@ pub fn build(
                 .map_or(Stapling::Ignore, |r| r.stapling),
             allow_unknown: socket.revocation.as_ref().is_some_and(|r| r.allow_unknown),
             issuers: trusted.anchors.clone(),
+            fetch: socket
+                .revocation
+                .as_ref()
+                .and_then(|r| Some((r.fetch.clone()?, r.end_entity_only))),
         })
     };
     let versions: Vec<&'static rustls::SupportedProtocolVersion> = socket

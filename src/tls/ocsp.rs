@@ -168,7 +168,7 @@ pub fn check(response: &[u8], leaf: &[u8], issuer: &[u8], now: i64) -> Result<St
 }
 
 /// Whether the key of the certificate `signer` signed `message`.
-fn signed_by(signer: &[u8], message: &[u8], signature: &[u8]) -> bool {
+pub fn signed_by(signer: &[u8], message: &[u8], signature: &[u8]) -> bool {
     use webpki::aws_lc_rs as algs;
     let der = CertificateDer::from(signer);
     let Ok(cert) = webpki::EndEntityCert::try_from(&der) else {

@@ -100,7 +100,7 @@ fn describe(file: &str, der: &[u8]) -> Result<CrlInfo, String> {
 }
 
 /// RFC 5280's reason codes, in words.
-fn reason(code: u8) -> &'static str {
+pub fn reason(code: u8) -> &'static str {
     match code {
         1 => "key compromise",
         2 => "CA compromise",

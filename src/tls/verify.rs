@@ -14,9 +14,9 @@ use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
 
 use super::inspect::CertInfo;
 use super::observe::{Handshakes, Stapled};
-use super::ocsp;
 use super::proxy::ProxyTrust;
-use crate::config::suite::Stapling;
+use super::{fetch, ocsp};
+use crate::config::suite::{Fetch, Stapling};
 
 /// Verifies the server's certificate against the trust of one endpoint.
 #[derive(Debug)]
@@ -45,7 +45,42 @@ pub struct ServerVerifier {
     pub allow_unknown: bool,
     /// The trust anchors, where a leaf's issuer is looked for when the server does not send it.
     pub issuers: Vec<CertificateDer<'static>>,
+    /// `revocation.fetch`, and `scope = "end-entity"`.
+    pub fetch: Option<(Fetch, bool)>,
 }
+
+/// A fetched revocation answer refused the handshake.
+#[derive(Debug)]
+pub enum FetchRefusal {
+    Revoked {
+        subject: String,
+        serial: String,
+        at: i64,
+        reason: Option<String>,
+        /// "the OCSP responder at http://..." or "the CRL at http://...".
+        source: String,
+    },
+    /// No source answered for this certificate, and `unknown = "deny"`.
+    Unknown {
+        subject: String,
+        reasons: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for FetchRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Revoked {
+                subject, source, ..
+            } => write!(f, "{subject} is revoked, says {source}"),
+            Self::Unknown { subject, .. } => {
+                write!(f, "the revocation status of {subject} is unknown")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FetchRefusal {}
 
 /// A stapled OCSP response refused the handshake.
 #[derive(Debug)]
@@ -151,6 +186,7 @@ impl ServerCertVerifier for ServerVerifier {
         let verified =
             self.verify_trust(end_entity, intermediates, server_name, ocsp_response, now)?;
         self.check_stapled(end_entity, intermediates, ocsp_response, now)?;
+        self.check_fetched(end_entity, intermediates, now)?;
         if self.pins.is_empty() {
             return Ok(verified);
         }
@@ -257,6 +293,92 @@ impl ServerVerifier {
                 ocsp::Status::Unknown => refuse(OcspRefusal::Unknown),
             },
         }
+    }
+
+    /// The certificate that issued `cert`: one the server sent, or a trusted one.
+    fn issuer_of<'a>(
+        &'a self,
+        cert: &[u8],
+        intermediates: &'a [CertificateDer<'_>],
+    ) -> Option<&'a [u8]> {
+        let issuer_name = CertInfo::from_der(cert).map(|i| i.issuer).ok()?;
+        intermediates
+            .iter()
+            .map(|c| c.as_ref())
+            .chain(self.issuers.iter().map(|c| c.as_ref()))
+            .find(|c| CertInfo::from_der(c).is_ok_and(|i| i.subject == issuer_name))
+    }
+
+    /// `fetch = true`: each certificate of the chain (or the server's own) asked of the
+    /// sources it names; a good stapled answer stands for the server's own.
+    fn check_fetched(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        let Some((fetch, end_entity_only)) = &self.fetch else {
+            return Ok(());
+        };
+        let refuse = |refusal: FetchRefusal| {
+            Err(Error::InvalidCertificate(CertificateError::Other(
+                rustls::OtherError(Arc::new(refusal)),
+            )))
+        };
+        let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        let stapled_good = matches!(
+            &self.handshakes.last().ocsp,
+            Stapled::Response(r) if r.status == ocsp::Status::Good
+        );
+        let chain: Vec<&[u8]> = std::iter::once(end_entity.as_ref())
+            .chain(intermediates.iter().map(|c| c.as_ref()))
+            .collect();
+        let checked = if *end_entity_only { 1 } else { chain.len() };
+        for (at, cert) in chain.iter().take(checked).enumerate() {
+            if at == 0 && stapled_good {
+                continue;
+            }
+            let info = CertInfo::from_der(cert)
+                .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
+            let answer = match self.issuer_of(cert, intermediates) {
+                None => Err(vec![
+                    "its issuer is neither sent by the server nor trusted".to_owned(),
+                ]),
+                Some(issuer) => fetch::status(fetch, cert, issuer, now),
+            };
+            match answer {
+                Ok(fetch::Answer {
+                    status: ocsp::Status::Good,
+                    ..
+                }) => {}
+                Ok(fetch::Answer {
+                    status: ocsp::Status::Revoked { at, reason },
+                    source,
+                }) => {
+                    return refuse(FetchRefusal::Revoked {
+                        subject: info.subject,
+                        serial: info.serial,
+                        at,
+                        reason,
+                        source,
+                    });
+                }
+                _ if self.allow_unknown => {}
+                Ok(fetch::Answer { source, .. }) => {
+                    return refuse(FetchRefusal::Unknown {
+                        subject: info.subject,
+                        reasons: vec![format!("{source}: it does not know the certificate")],
+                    });
+                }
+                Err(reasons) => {
+                    return refuse(FetchRefusal::Unknown {
+                        subject: info.subject,
+                        reasons,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The certificate against the trust: pinned as it is, or chained to a trusted CA.

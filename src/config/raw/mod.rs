@@ -215,6 +215,24 @@ pub struct RawSecureSocket {
     pub pin_sha256: Option<Spanned<Vec<Spanned<String>>>>,
     /// Revocation checking against CRLs: a revoked server certificate is refused.
     pub revocation: Option<Spanned<RawRevocation>>,
+    /// Ballerina's `certValidation`, in this format's spelling: `{ type = "OCSP_STAPLING" }`
+    /// is `revocation = { ocsp_stapling = "require" }`, `{ type = "OCSP_CRL" }` is
+    /// `revocation = { fetch = true }`; `cache_size` and `cache_validity_period` as there.
+    pub cert_validation: Option<Spanned<RawCertValidation>>,
+}
+
+/// Ballerina's `certValidation`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "CertValidation")]
+pub struct RawCertValidation {
+    /// "OCSP_STAPLING" or "OCSP_CRL".
+    #[serde(rename = "type")]
+    pub kind: Spanned<String>,
+    /// Ballerina's `cacheSize`.
+    pub cache_size: Option<Spanned<u64>>,
+    /// Ballerina's `cacheValidityPeriod` (seconds, or a duration).
+    pub cache_validity_period: Option<Spanned<RawDuration>>,
 }
 
 /// `revocation`: which CRLs to check the server's chain against.
@@ -227,6 +245,15 @@ pub struct RawRevocation {
     /// An OCSP response stapled by the server: "require" (refuse a handshake without a good
     /// one), "if-present" (check it when there is one; the default) or "ignore".
     pub ocsp_stapling: Option<RawStapling>,
+    /// Ask the sources the certificates name: their OCSP responder (Authority Information
+    /// Access), then their CRLs (CRL distribution points), over http://.
+    pub fetch: Option<bool>,
+    /// How many fetched answers are kept (default 64; 0 keeps none).
+    pub cache_size: Option<Spanned<u64>>,
+    /// How long a fetched answer is kept (default "1h").
+    pub cache_validity: Option<Spanned<RawDuration>>,
+    /// How long each fetch may take (default "5s").
+    pub timeout: Option<Spanned<RawDuration>>,
     /// Which certificates are checked: "chain" (every certificate below the trust anchor, the
     /// default) or "end-entity" (the server's own).
     pub scope: Option<RawRevocationScope>,
