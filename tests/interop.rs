@@ -1156,6 +1156,27 @@ fn failure_cases(fixtures: &Path) -> Vec<(&'static str, &'static str, String, St
             runner::tls::inspect::format_time(c.not_after)
         )
     };
+    // As openssl prints them: the fingerprint and the public key's hash.
+    let prints = |name: &str| {
+        let openssl = |script: String| {
+            let out = Command::new("bash")
+                .arg("-c")
+                .arg(script)
+                .current_dir(fixtures)
+                .output()
+                .expect("openssl runs");
+            String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        };
+        format!(
+            "sha256 {}, spki_sha256 {}",
+            openssl(format!(
+                "openssl x509 -in {name} -noout -fingerprint -sha256 | cut -d= -f2"
+            )),
+            openssl(format!(
+                "openssl x509 -in {name} -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64"
+            ))
+        )
+    };
     let (root, other_ca, other_client) = (
         info("root.crt"),
         info("other-ca.crt"),
@@ -1171,14 +1192,19 @@ fn failure_cases(fixtures: &Path) -> Vec<(&'static str, &'static str, String, St
                 "error: untrusted: GET https://localhost:{{port}}/: the server's certificate is not trusted: nothing trusted issued it
   the server presented:
     - {}
+      {}
     - {}
+      {}
   trusted: other-ca.crt (1 certificate)
-    - {}
+    - {} (sha256 {})
   = help: add the CA certificate of {} to `cert`, or pin the server's own certificate there
 ",
                 described("server.crt"),
+                prints("server.crt"),
                 described("inter.crt"),
+                prints("inter.crt"),
                 other_ca.subject,
+                other_ca.sha256,
                 root.subject
             ),
         ),
@@ -1250,12 +1276,15 @@ error: foreign-identity: the server refused the client certificate {}
             format!(
                 "error: self-signed-untrusted: GET https://localhost:{{port}}/: the server's certificate is self-signed and not trusted
   the server presented: {}
+    {}
   trusted: root.crt (1 certificate)
-    - {}
+    - {} (sha256 {})
   = help: pin it: put the server's own certificate in `cert` (its file, or `openssl s_client -showcerts` output)
 ",
                 described("selfsigned.crt"),
-                root.subject
+                prints("selfsigned.crt"),
+                root.subject,
+                root.sha256
             ),
         ),
         (

@@ -295,6 +295,10 @@ fn options(cert: &'static str) -> Options<'static> {
     Options::new(cert, key)
 }
 
+fn pki_info(name: &str) -> runner::tls::CertInfo {
+    crate::support::cert_info(&pki::dir().join(name))
+}
+
 fn until(name: &str) -> String {
     crate::support::expiry(&pki::dir().join(name))
 }
@@ -329,11 +333,15 @@ fn tls_failures_explain_themselves() {
             "error: probe: GET https://localhost:{{port}}/get: the server's certificate is not trusted: nothing trusted issued it
   the server presented:
     - CN=localhost, O=runner tests (issued by CN=runner test CA, O=runner tests, valid until {})
+      sha256 {}, spki_sha256 {}
   trusted: other-ca.crt (1 certificate)
-    - CN=unrelated CA, O=runner tests
+    - CN=unrelated CA, O=runner tests (sha256 {})
   = help: add the CA certificate of CN=runner test CA, O=runner tests to `cert`, or pin the server's own certificate there
 ",
-            until("server.crt")
+            until("server.crt"),
+            pki_info("server.crt").sha256,
+            pki_info("server.crt").spki_sha256,
+            pki_info("other-ca.crt").sha256
         ),
     );
     check(

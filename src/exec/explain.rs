@@ -506,6 +506,11 @@ fn revoked(chain: &[CertInfo], tls: &TlsClient) -> Failure {
     .help("the server must use a certificate that is not revoked")
 }
 
+/// Its SHA-256 fingerprint and public-key hash: what `cert` or `pin_sha256` would name.
+fn fingerprints(info: &CertInfo) -> String {
+    format!("sha256 {}, spki_sha256 {}", info.sha256, info.spki_sha256)
+}
+
 fn describe(info: &CertInfo) -> String {
     format!(
         "{} (issued by {}, valid until {})",
@@ -540,7 +545,7 @@ fn trusted_lines(tls: &TlsClient) -> Vec<String> {
             .listed
             .iter()
             .take(5)
-            .map(|(_, info)| format!("  - {}", info.subject)),
+            .map(|(_, info)| format!("  - {} (sha256 {})", info.subject, info.sha256)),
     );
     lines
 }
@@ -554,7 +559,10 @@ pub fn tls_failure(
     use rustls::Error as E;
     let chain = presented(handshake);
     let mut chain_lines = vec!["the server presented:".to_owned()];
-    chain_lines.extend(chain.iter().map(|c| format!("  - {}", describe(c))));
+    for cert in &chain {
+        chain_lines.push(format!("  - {}", describe(cert)));
+        chain_lines.push(format!("    {}", fingerprints(cert)));
+    }
     let identity = tls.identity.as_ref().map(|i| &i.leaf);
     match error {
         E::InvalidCertificate(CertificateError::UnknownIssuer) => {
@@ -623,7 +631,9 @@ pub fn tls_failure(
         // entity, or an unknown issuer; the certificate itself says what it is.
         E::InvalidCertificate(_) if chain.len() == 1 && chain.first().is_some_and(|c| c.subject == c.issuer) => {
             let leaf = chain.first().map(describe).unwrap_or_default();
-            let mut failure = Failure::new("the server's certificate is self-signed and not trusted").detail(format!("the server presented: {leaf}"));
+            let mut failure = Failure::new("the server's certificate is self-signed and not trusted")
+                .detail(format!("the server presented: {leaf}"))
+                .detail(chain.first().map(|c| format!("  {}", fingerprints(c))).unwrap_or_default());
             for line in trusted_lines(tls) {
                 failure = failure.detail(line);
             }
