@@ -733,6 +733,7 @@ error: app-refusal: status expected a status below 400, got 400 (app-refusal.tom
     // `runner probe` against nginx: versions and suites, client authentication and the CAs
     // nginx names, and a starter suite that runs.
     let probe_json = |scenario: &str| probe_json_for(&fixtures, &nginx, scenario);
+    probes_whole(&fixtures, &nginx, &mut expect);
     let (probed, outcome) = probe_json("tls12-two");
     expect(
         "probe tls12-two",
@@ -1102,6 +1103,131 @@ fn fetched_revocation(
             && hits.load(std::sync::atomic::Ordering::SeqCst) == 1,
         &outcome,
     );
+}
+
+/// `runner probe --output json`, whole, for the blocks that differ in what a probe finds: the
+/// main block (client certificate optional), the required one, TLS 1.2 with two suites in the
+/// server's order, and a stapling one. The chain is read from the fixtures; a reason is
+/// compared by its first line (the rest is `run`'s message, tested elsewhere), and the days
+/// left by being there.
+fn probes_whole(fixtures: &Path, nginx: &Nginx, expect: &mut impl FnMut(&str, bool, &Run)) {
+    use serde_json::{Value, json};
+    let cert = |name: &str| {
+        let c = crate::support::cert_info(&fixtures.join(name));
+        let time = runner::tls::inspect::format_time;
+        json!({
+            "subject": c.subject, "issuer": c.issuer, "names": c.names,
+            "not_before": time(c.not_before), "not_after": time(c.not_after), "days_left": "N",
+            "key": c.key_type, "serial": c.serial, "sha256": c.sha256, "spki_sha256": c.spki_sha256
+        })
+    };
+    let root = crate::support::cert_info(&fixtures.join("root.crt")).subject;
+    let tls12_all = [
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    ];
+    let protocols = |suites: &[&str], preferred: &str, server_order: bool| {
+        json!([
+            { "version": "TLSv1.2", "accepted": true, "cipher_suites": suites, "preferred": preferred, "server_order": server_order },
+            { "version": "TLSv1.3", "accepted": false, "cipher_suites": [], "preferred": null, "server_order": false }
+        ])
+    };
+    let auth = |requested: bool, required: bool| {
+        json!({
+            "requested": requested,
+            "required": required,
+            "acceptable_cas": if requested { json!([root.clone()]) } else { json!([]) },
+            "signature_schemes": "N",
+            "identity": null
+        })
+    };
+    let whole = |scenario: &str,
+                 status: u16,
+                 protocols: Value,
+                 auth: Value,
+                 stapled: Option<&str>| {
+        json!({
+            "url": format!("https://localhost:{}/", nginx.port(scenario)),
+            "chain": [cert("server.crt"), cert("inter.crt")],
+            "verification": [
+                { "against": "the trust given (root.crt)", "verified": true, "reason": null },
+                { "against": "the system's trust store", "verified": false, "reason": "the server's certificate is not trusted: nothing trusted issued it" }
+            ],
+            "protocols": protocols,
+            "alpn": [{ "protocol": "h2", "accepted": false }, { "protocol": "http/1.1", "accepted": true }],
+            "session_resumption": true,
+            "status": status,
+            "client_auth": auth,
+            "revocation": { "ocsp_stapled": stapled.is_some(), "ocsp_status": stapled, "crl_urls": [], "ocsp_urls": [] }
+        })
+    };
+    for (scenario, wanted) in [
+        (
+            "main",
+            whole(
+                "main",
+                200,
+                protocols(&tls12_all, tls12_all[0], false),
+                auth(true, false),
+                None,
+            ),
+        ),
+        (
+            "required",
+            whole(
+                "required",
+                400,
+                protocols(&tls12_all, tls12_all[0], false),
+                auth(true, true),
+                None,
+            ),
+        ),
+        (
+            "tls12-two",
+            whole(
+                "tls12-two",
+                200,
+                protocols(&[tls12_all[1], tls12_all[2]], tls12_all[2], true),
+                auth(false, false),
+                None,
+            ),
+        ),
+        (
+            "stapled-good",
+            whole(
+                "stapled-good",
+                200,
+                protocols(&tls12_all, tls12_all[0], false),
+                auth(false, false),
+                Some("good"),
+            ),
+        ),
+    ] {
+        let (mut probed, outcome) = probe_json_for(fixtures, nginx, scenario);
+        let days = probed["chain"][0]["days_left"].as_i64().unwrap_or(-1);
+        for cert in probed["chain"].as_array_mut().into_iter().flatten() {
+            cert["days_left"] = json!("N");
+        }
+        probed["client_auth"]["signature_schemes"] = json!("N");
+        for check in probed["verification"].as_array_mut().into_iter().flatten() {
+            if let Some(first) = check["reason"]
+                .as_str()
+                .and_then(|r| r.lines().next())
+                .map(str::to_owned)
+            {
+                check["reason"] = json!(first);
+            }
+        }
+        expect(
+            &format!(
+                "probe {scenario}, whole:\n{}",
+                serde_json::to_string_pretty(&wanted).unwrap_or_default()
+            ),
+            probed == wanted && days >= 28,
+            &outcome,
+        );
+    }
 }
 
 /// `runner probe --output json` of a scenario, trusting the root.
