@@ -132,13 +132,7 @@ fn assert_merged(dir: &Path, log: &str) {
         serde_json::from_str(&fs::read_to_string(dir.join("merged/run.json")).unwrap_or_default())
             .unwrap_or_default();
     let summary = &merged["summary"];
-    let examples = fs::read_dir(root().join("configs"))
-        .expect("configs/")
-        .filter(|e| {
-            e.as_ref()
-                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "toml"))
-        })
-        .count();
+    let examples = crate::support::example_suites().len();
     assert!(
         summary["requests"].as_u64().unwrap_or(0) >= examples as u64
             && summary["passed"] == summary["requests"]

@@ -30,12 +30,7 @@ fn as_json(path: &std::path::Path) -> serde_json::Value {
 #[test]
 fn example_suites_follow_the_schema() {
     let validator = jsonschema::validator_for(&committed_schema()).expect("a valid JSON Schema");
-    let mut suites: Vec<_> = fs::read_dir(root().join("configs"))
-        .expect("configs/")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    suites.sort();
+    let suites = crate::support::example_suites();
     assert!(suites.len() >= 5);
     for suite in suites {
         let text = fs::read_to_string(&suite).expect("readable");
@@ -97,12 +92,7 @@ fn taplo_names_each_mistake_on_its_key() {
                 "taplo runs (.ci/run installs it: npm install --prefix target/taplo @taplo/cli)",
             )
     };
-    let mut suites: Vec<_> = fs::read_dir(root().join("configs"))
-        .expect("configs/")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    suites.sort();
+    let suites = crate::support::example_suites();
     // Each run of Taplo starts slowly: the examples in one.
     let checked = check(&suites);
     assert!(

@@ -271,3 +271,29 @@ impl Test {
         done
     }
 }
+
+/// The example suites of `configs/`, in name order.
+pub fn example_suites() -> Vec<PathBuf> {
+    let mut suites: Vec<_> = std::fs::read_dir(root().join("configs"))
+        .expect("configs/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    suites.sort();
+    suites
+}
+
+/// Validates a JUnit report against Jenkins' junit-10 schema (our restatement) with xmllint.
+pub fn assert_junit_valid(path: &Path) {
+    let checked = Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(root().join("tests/fixtures/junit-10.xsd"))
+        .arg(path)
+        .output()
+        .expect("xmllint runs (.ci/run installs libxml2-utils)");
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+}

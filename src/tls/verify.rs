@@ -263,15 +263,7 @@ impl ServerVerifier {
             };
         }
         let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-        let issuer_name = CertInfo::from_der(end_entity)
-            .map(|i| i.issuer)
-            .unwrap_or_default();
-        let issuer = intermediates
-            .iter()
-            .map(|c| c.as_ref())
-            .chain(self.issuers.iter().map(|c| c.as_ref()))
-            .find(|c| CertInfo::from_der(c).is_ok_and(|i| i.subject == issuer_name));
-        let outcome = match issuer {
+        let outcome = match self.issuer_of(end_entity, intermediates) {
             None => {
                 Err("the certificate's issuer is neither sent by the server nor trusted".to_owned())
             }
