@@ -591,6 +591,28 @@ error: app-refusal: status expected a status below 400, got 400 (app-refusal.tom
             0,
             String::new(),
         ),
+        // A self-signed server whose key is pinned: the pin stands for the trust.
+        (
+            "selfsigned",
+            "pin-self-signed",
+            format!(
+                "cert = \"root.crt\"\npin_sha256 = [\"{}\"]",
+                spki("selfsigned.crt")
+            ),
+            0,
+            String::new(),
+        ),
+        // ... but not for a CA-issued chain that is not trusted.
+        (
+            "main",
+            "pin-untrusted-chain",
+            format!(
+                "cert = \"other-ca.crt\"\npin_sha256 = [\"{}\"]",
+                spki("server.crt")
+            ),
+            3,
+            "the server's certificate is not trusted: nothing trusted issued it".to_owned(),
+        ),
     ] {
         let outcome = probe(&fixtures, &nginx, scenario, name, &socket);
         let ok = outcome.code == code
@@ -1142,17 +1164,31 @@ fn probes_whole(fixtures: &Path, nginx: &Nginx, expect: &mut impl FnMut(&str, bo
             "identity": null
         })
     };
+    let untrusted = "the server's certificate is not trusted: nothing trusted issued it";
+    let tls13_all = [
+        "TLS_AES_256_GCM_SHA384",
+        "TLS_AES_128_GCM_SHA256",
+        "TLS_CHACHA20_POLY1305_SHA256",
+    ];
+    let only13 = json!([
+        { "version": "TLSv1.2", "accepted": false, "cipher_suites": [], "preferred": null, "server_order": false },
+        { "version": "TLSv1.3", "accepted": true, "cipher_suites": tls13_all, "preferred": tls13_all[0], "server_order": false }
+    ]);
+    // The chain (files), what the given trust and the system's say (`None`: verified), the
+    // status of a GET, the versions and suites, client authentication, and stapling.
     let whole = |scenario: &str,
-                 status: u16,
+                 chain: &[&str],
+                 reasons: [Option<&str>; 2],
+                 status: Option<u16>,
                  protocols: Value,
                  auth: Value,
                  stapled: Option<&str>| {
         json!({
             "url": format!("https://localhost:{}/", nginx.port(scenario)),
-            "chain": [cert("server.crt"), cert("inter.crt")],
+            "chain": chain.iter().map(|c| cert(c)).collect::<Vec<_>>(),
             "verification": [
-                { "against": "the trust given (root.crt)", "verified": true, "reason": null },
-                { "against": "the system's trust store", "verified": false, "reason": "the server's certificate is not trusted: nothing trusted issued it" }
+                { "against": "the trust given (root.crt)", "verified": reasons[0].is_none(), "reason": reasons[0] },
+                { "against": "the system's trust store", "verified": reasons[1].is_none(), "reason": reasons[1] }
             ],
             "protocols": protocols,
             "alpn": [{ "protocol": "h2", "accepted": false }, { "protocol": "http/1.1", "accepted": true }],
@@ -1162,13 +1198,17 @@ fn probes_whole(fixtures: &Path, nginx: &Nginx, expect: &mut impl FnMut(&str, bo
             "revocation": { "ocsp_stapled": stapled.is_some(), "ocsp_status": stapled, "crl_urls": [], "ocsp_urls": [] }
         })
     };
-    for (scenario, wanted) in [
+    let served = ["server.crt", "inter.crt"];
+    let all12 = || protocols(&tls12_all, tls12_all[0], false);
+    let cases = [
         (
             "main",
             whole(
                 "main",
-                200,
-                protocols(&tls12_all, tls12_all[0], false),
+                &served,
+                [None, Some(untrusted)],
+                Some(200),
+                all12(),
                 auth(true, false),
                 None,
             ),
@@ -1177,8 +1217,10 @@ fn probes_whole(fixtures: &Path, nginx: &Nginx, expect: &mut impl FnMut(&str, bo
             "required",
             whole(
                 "required",
-                400,
-                protocols(&tls12_all, tls12_all[0], false),
+                &served,
+                [None, Some(untrusted)],
+                Some(400),
+                all12(),
                 auth(true, true),
                 None,
             ),
@@ -1187,8 +1229,22 @@ fn probes_whole(fixtures: &Path, nginx: &Nginx, expect: &mut impl FnMut(&str, bo
             "tls12-two",
             whole(
                 "tls12-two",
-                200,
+                &served,
+                [None, Some(untrusted)],
+                Some(200),
                 protocols(&[tls12_all[1], tls12_all[2]], tls12_all[2], true),
+                auth(false, false),
+                None,
+            ),
+        ),
+        (
+            "tls13",
+            whole(
+                "tls13",
+                &served,
+                [None, Some(untrusted)],
+                Some(200),
+                only13,
                 auth(false, false),
                 None,
             ),
@@ -1197,13 +1253,55 @@ fn probes_whole(fixtures: &Path, nginx: &Nginx, expect: &mut impl FnMut(&str, bo
             "stapled-good",
             whole(
                 "stapled-good",
-                200,
-                protocols(&tls12_all, tls12_all[0], false),
+                &served,
+                [None, Some(untrusted)],
+                Some(200),
+                all12(),
                 auth(false, false),
                 Some("good"),
             ),
         ),
-    ] {
+        (
+            "wrong-name",
+            whole(
+                "wrong-name",
+                &["wrong-name.crt", "inter.crt"],
+                [
+                    Some("the server's certificate is not valid for the name localhost"),
+                    Some(untrusted),
+                ],
+                None,
+                all12(),
+                auth(false, false),
+                None,
+            ),
+        ),
+        (
+            "expired",
+            whole(
+                "expired",
+                &["expired.crt", "inter.crt"],
+                [Some("the server's certificate expired on 2020-02-01 00:00:00 UTC"); 2],
+                None,
+                all12(),
+                auth(false, false),
+                None,
+            ),
+        ),
+        (
+            "selfsigned",
+            whole(
+                "selfsigned",
+                &["selfsigned.crt"],
+                [Some("the server's certificate is self-signed and not trusted"); 2],
+                None,
+                all12(),
+                auth(false, false),
+                None,
+            ),
+        ),
+    ];
+    for (scenario, wanted) in cases {
         let (mut probed, outcome) = probe_json_for(fixtures, nginx, scenario);
         let days = probed["chain"][0]["days_left"].as_i64().unwrap_or(-1);
         for cert in probed["chain"].as_array_mut().into_iter().flatten() {
@@ -1224,7 +1322,7 @@ fn probes_whole(fixtures: &Path, nginx: &Nginx, expect: &mut impl FnMut(&str, bo
                 "probe {scenario}, whole:\n{}",
                 serde_json::to_string_pretty(&wanted).unwrap_or_default()
             ),
-            probed == wanted && days >= 28,
+            probed == wanted && (days >= 28) == (scenario != "expired"),
             &outcome,
         );
     }

@@ -183,18 +183,27 @@ impl ServerCertVerifier for ServerVerifier {
         }
         self.handshakes
             .presented(end_entity, intermediates, ocsp_response);
+        let leaf = CertInfo::from_der(end_entity)
+            .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
+        let pinned_key = self.pins.contains(&leaf.spki_sha256);
         let verified =
-            self.verify_trust(end_entity, intermediates, server_name, ocsp_response, now)?;
+            match self.verify_trust(end_entity, intermediates, server_name, ocsp_response, now) {
+                // A self-signed certificate whose key is pinned: the pin stands for the trust
+                // nothing else can give it; its dates and name are still checked.
+                Err(Error::InvalidCertificate(_)) if pinned_key && leaf.subject == leaf.issuer => {
+                    let name = self.expected_name.as_ref().unwrap_or(server_name);
+                    self.verify_pinned(end_entity, name, now)?
+                }
+                other => other?,
+            };
         self.check_stapled(end_entity, intermediates, ocsp_response, now)?;
         self.check_fetched(end_entity, intermediates, now)?;
         if self.pins.is_empty() {
             return Ok(verified);
         }
         // Pins after trust (or, with `enable = false`, instead of it), as curl's --pinnedpubkey.
-        let presented = CertInfo::from_der(end_entity)
-            .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?
-            .spki_sha256;
-        if self.pins.contains(&presented) {
+        let presented = leaf.spki_sha256;
+        if pinned_key {
             Ok(verified)
         } else {
             Err(Error::InvalidCertificate(CertificateError::Other(
