@@ -161,3 +161,37 @@ fn probe_of_nothing_is_exit_3_and_of_http_exit_2() {
         .stderr("error: `http://localhost/` is not an https:// URL\n  = help: probe a TLS server: runner probe https://host:port/\n")
         .run();
 }
+
+#[test]
+fn probe_speaks_as_a_suites_endpoint() {
+    let serving = serve_demo();
+    let url = format!("{}/get", serving.base_url());
+    let suite = root().join("configs/mtls.toml").display().to_string();
+    let json = Test::new("probe-endpoint-from")
+        .args(&[
+            "probe",
+            &url,
+            "--endpoint-from",
+            &format!("{suite}:api"),
+            "--output",
+            "json",
+        ])
+        .any_stdout()
+        .run();
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(
+        value["client_auth"]["identity"],
+        serde_json::json!({
+            "subject": "O=runner demo, CN=demo-client",
+            "issuer": "O=runner demo, CN=runner demo CA",
+            "issuer_accepted": true
+        })
+    );
+    assert_eq!(value["verification"][0]["verified"], true);
+    Test::new("probe-endpoint-from-unknown")
+        .args(&["probe", &url, "--endpoint-from", &format!("{suite}:nope")])
+        .replace(&suite, "SUITE")
+        .code(2)
+        .stderr("error: SUITE has no endpoint `nope`\n  = help: its endpoints: api\n")
+        .run();
+}
