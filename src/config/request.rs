@@ -14,7 +14,7 @@ impl Converter<'_> {
     /// A request; `endpoints` are the suite's (converted or not) names, in order.
     pub fn request(
         &mut self,
-        raw: &Spanned<RawRequest>,
+        raw: &Spanned<Box<RawRequest>>,
         name: String,
         endpoints: &[&str],
         captures: &CaptureNames,
@@ -63,7 +63,7 @@ impl Converter<'_> {
         })
     }
 
-    fn endpoint_of(&mut self, raw: &Spanned<RawRequest>, endpoints: &[&str]) -> Option<usize> {
+    fn endpoint_of(&mut self, raw: &Spanned<Box<RawRequest>>, endpoints: &[&str]) -> Option<usize> {
         match (&raw.endpoint, endpoints) {
             (None, [_]) => Some(0),
             (None, []) => {
@@ -112,7 +112,7 @@ impl Converter<'_> {
         }
     }
 
-    fn method(&mut self, raw: &Spanned<RawRequest>) -> Option<Method> {
+    fn method(&mut self, raw: &Spanned<Box<RawRequest>>) -> Option<Method> {
         let Some(method) = &raw.method else {
             return Some(Method::GET);
         };

@@ -31,8 +31,10 @@ pub struct RawSuite {
     #[serde(default)]
     pub endpoints: IndexMap<String, Spanned<RawEndpoint>>,
     /// The requests, sent in the order given.
+    // Boxed: a request as written is about 2 KiB of mostly empty options, and a suite of
+    // 100,000 would move them all each time the list grows (and hold twice as many).
     #[serde(default)]
-    pub requests: Vec<Spanned<RawRequest>>,
+    pub requests: Vec<Spanned<Box<RawRequest>>>,
 }
 
 /// A string, number or boolean.
