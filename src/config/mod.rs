@@ -340,6 +340,7 @@ fn request_names(converter: &mut Converter<'_>, raw: &RawSuite) -> Vec<String> {
         .filter_map(|r| r.name.as_ref().map(|n| n.get().clone()))
         .collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut ordinals: HashMap<String, usize> = HashMap::new();
     let mut names = Vec::new();
     for (index, (request, default)) in raw.requests.iter().zip(&defaults).enumerate() {
         let Some(given) = &request.name else {
@@ -354,8 +355,16 @@ fn request_names(converter: &mut Converter<'_>, raw: &RawSuite) -> Vec<String> {
                 _ => default.clone(),
             };
             if taken.contains(&name) {
-                let ordinal = (2..).find(|k| !taken.contains(&format!("{name} #{k}")));
-                name = format!("{name} #{}", ordinal.unwrap_or(2));
+                // Counting on from the last ordinal given to this name: 100,000 unnamed
+                // requests alike are named in linear time.
+                let next = ordinals.entry(name.clone()).or_insert(2);
+                while taken.contains(&format!("{name} #{next}")) {
+                    #[cfg(test)]
+                    tests::ORDINAL_PROBES.with(|p| p.set(p.get() + 1));
+                    *next += 1;
+                }
+                name = format!("{name} #{next}");
+                *next += 1;
             }
             taken.insert(name.clone());
             names.push(name);
@@ -377,4 +386,35 @@ fn request_names(converter: &mut Converter<'_>, raw: &RawSuite) -> Vec<String> {
         names.push(name);
     }
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    thread_local! {
+        /// Ordinals tried and found taken while naming unnamed requests.
+        pub static ORDINAL_PROBES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// Unnamed requests alike get "GET /get", "GET /get (api)", then ordinals, each found
+    /// without trying the ones before it: naming is linear, whatever the suite's size.
+    #[test]
+    fn unnamed_requests_are_named_in_linear_time() {
+        let mut text = "[endpoints.api]\nurl = \"https://localhost:8443\"\n".to_owned();
+        for _ in 0..2000 {
+            text.push_str("\n[[requests]]\npath = \"/get\"\n");
+        }
+        let source = Arc::new(Source::new(PathBuf::from("a.toml"), text));
+        ORDINAL_PROBES.with(|p| p.set(0));
+        let suite = load_source(source, &CommandLineVars::default(), Box::new(|_| None))
+            .expect("a valid suite");
+        let names: Vec<&str> = suite.requests.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names[..3],
+            ["GET /get", "GET /get (api)", "GET /get (api) #2"]
+        );
+        assert_eq!(names[1999], "GET /get (api) #1999");
+        assert_eq!(ORDINAL_PROBES.with(std::cell::Cell::get), 0);
+    }
 }
