@@ -16,6 +16,8 @@ work=$(mktemp -d)
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=$(free_port)
+# Server TLS only (wrk speaks no client certificates): for the --jobs row against wrk.
+port_plain=$(free_port)
 mkdir -p "$work/tmp"
 truncate -s 1G "$work/big.bin"
 cat > "$work/nginx.conf" <<CONF
@@ -31,6 +33,11 @@ http {
     ssl_client_certificate $certs/ca.crt; ssl_verify_client on;
     location = / { default_type application/json; return 200 '{"ok":true}\n'; }
     location = /big { default_type application/octet-stream; alias $work/big.bin; }
+  }
+  server {
+    listen 127.0.0.1:$port_plain ssl;
+    ssl_certificate $certs/server.crt; ssl_certificate_key $certs/server.key;
+    location = / { default_type application/json; return 200 '{"ok":true}\n'; }
   }
 }
 CONF
@@ -54,6 +61,10 @@ suite "$work/seq10000.toml" 10000 /
 curl_config "$work/curl1000.cfg" 1000
 curl_config "$work/curl10000.cfg" 10000
 for j in $(seq 8); do suite "$work/jobs$j.toml" 1000 /; done
+for j in $(seq 8); do
+  { printf '[endpoints.api]\nurl = "https://localhost:%s"\nsecure_socket = { cert = "%s" }\n' "$port_plain" "$certs/ca.crt"
+    for i in $(seq 1000); do printf '\n[[requests]]\nname = "r%s"\npath = "/"\noutput = "none"\n' "$i"; done; } > "$work/plain$j.toml"
+done
 suite "$work/big-null.toml" 1 /big
 suite "$work/big-file.toml" 1 /big "$work/runner.bin"
 
@@ -86,6 +97,14 @@ start=$(date +%s.%N)
 "$bin" run "$work"/jobs?.toml --jobs 8 -q
 end=$(date +%s.%N)
 python3 -c "print(f'| --jobs 8, 8 files x 1,000 | {8000/($end-$start):.0f} requests/s | | |')"
+if command -v wrk >/dev/null; then
+  # Server TLS only on both sides; wrk keeps 8 connections busy for 5 s.
+  start=$(date +%s.%N)
+  "$bin" run "$work"/plain?.toml --jobs 8 -q
+  end=$(date +%s.%N)
+  wrk_rate=$(wrk -t2 -c8 -d5s "https://localhost:$port_plain/" | awk '/Requests\/sec/ {print $2}')
+  python3 -c "r=8000/($end-$start); print(f'| --jobs 8 vs wrk -t2 -c8 (server TLS only) | {r:.0f} requests/s | wrk {float(\"$wrk_rate\"):.0f} requests/s | {r/float(\"$wrk_rate\"):.2f} of wrk |')"
+fi
 for tool in hurl xh; do
   command -v "$tool" >/dev/null && echo "($tool is installed: compare it the same way, for example with pair)"
 done
