@@ -871,6 +871,32 @@ multipart = {{ title = "weekly", report = {{ file = "report.csv", content_type =
         &outcome,
     );
 
+    // -v against nginx: the request line, every header actually sent (also those runner adds)
+    // and every header nginx sent back, under the request's line.
+    let outcome = run(runner(
+        &fixtures,
+        &["run", "pipeline.toml", "-v", "--only", "login"],
+    ));
+    let logs = outcome.stderr.clone();
+    let at = |text: &str| logs.find(text).unwrap_or(usize::MAX);
+    expect(
+        "-v against nginx",
+        outcome.code == 0
+            && at("login: GET https://localhost:")
+                < at(&format!(
+                    "  > GET https://localhost:{}/login\n",
+                    nginx.port("pipeline")
+                ))
+            && at(&format!(
+                "  > GET https://localhost:{}/login\n",
+                nginx.port("pipeline")
+            )) < at("  > user-agent: runner/")
+            && logs.contains("  > accept-encoding: zstd,gzip,deflate,br\n")
+            && logs.contains("  < server: nginx")
+            && logs.contains("  < set-cookie: session=nginx-s3ss; Path=/; HttpOnly\n"),
+        &outcome,
+    );
+
     // nginx as a forward proxy for http:// URLs, in clear text and as an https:// proxy whose
     // certificate `proxy.cert` trusts (and, with the wrong CA, refuses, naming the proxy).
     for (name, proxy, via, code) in [
