@@ -1151,6 +1151,30 @@ fn fetched_revocation(
             && hits.load(std::sync::atomic::Ordering::SeqCst) == 1,
         &outcome,
     );
+    // A certificate that names no source: its status is unknown, refused unless allowed.
+    let unnamed = |unknown: &str| {
+        fs::write(
+            fixtures.join("fetch-unknown.toml"),
+            format!(
+                "[endpoints.main]\nurl = \"https://localhost:{}\"\nsecure_socket = {{ cert = \"root.crt\", revocation = {{ fetch = true, scope = \"end-entity\", unknown = \"{unknown}\" }} }}\n\n[[requests]]\nname = \"main\"\npath = \"/\"\noutput = \"none\"\n",
+                nginx.port("main")
+            ),
+        )
+        .expect("writable");
+        run(runner(fixtures, &["run", "fetch-unknown.toml"]))
+    };
+    let outcome = unnamed("deny");
+    let leaf = crate::support::cert_info(&fixtures.join("server.crt")).subject;
+    expect(
+        "fetch-unknown",
+        outcome.code == 3
+            && outcome.stderr.contains(&format!(
+                "the revocation status of the server's certificate {leaf} is unknown: no source answered\n    - the certificate names no OCSP responder and no CRL\n"
+            )),
+        &outcome,
+    );
+    let outcome = unnamed("allow");
+    expect("fetch-unknown allowed", outcome.code == 0, &outcome);
 }
 
 /// `runner probe --output json`, whole, for the blocks that differ in what a probe finds: the

@@ -562,3 +562,36 @@ fn a_sharded_run_merges_into_the_report_of_the_whole_run() {
         "{junit}"
     );
 }
+
+/// Reports that are not runner's JSON reports are each named, and nothing is written.
+#[test]
+fn report_merge_names_each_report_it_cannot_use() {
+    Test::new("merge-bad")
+        .file("text.json", "not json")
+        .file("other.json", "{\"files\": 3}")
+        .args(&[
+            "report",
+            "merge",
+            "text.json",
+            "other.json",
+            "gone.json",
+            "--report",
+            "json=all.json",
+        ])
+        .code(2)
+        .stderr(
+            "error: this report is not JSON: expected ident at line 1 column 2
+ --> text.json
+  = help: give the files written by `runner run --report json=PATH`
+
+error: this is not a runner JSON report: it has no `files` list and `summary`
+ --> other.json
+  = help: give the files written by `runner run --report json=PATH`
+
+error: cannot read this report: No such file or directory
+ --> gone.json
+  = help: give the files written by `runner run --report json=PATH`
+",
+        )
+        .run();
+}

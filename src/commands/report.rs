@@ -5,11 +5,10 @@ use std::process::ExitCode;
 
 use crate::cli::MergeArgs;
 use crate::error::{EXIT_EXPECTATION_FAILED, EXIT_OK, EXIT_REQUEST_FAILED, EXIT_UNWRITABLE, Error};
-use crate::report::results::Summary;
 use crate::report::{destinations, files, merge};
 
 pub fn merge(args: &MergeArgs) -> Result<ExitCode, Error> {
-    let document = merge::merge(&args.inputs).map_err(Error::Invalid)?;
+    let (document, summary) = merge::merge(&args.inputs).map_err(Error::Invalid)?;
     let reports = destinations::reports(&args.report).map_err(|d| Error::Invalid(vec![d]))?;
     let mut code = EXIT_OK;
     for ready in reports {
@@ -19,7 +18,6 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode, Error> {
             code = EXIT_UNWRITABLE;
         }
     }
-    let summary: Summary = serde_json::from_value(document["summary"].clone()).unwrap_or_default();
     eprintln!(
         "{} {}: {}",
         args.inputs.len(),

@@ -14,7 +14,6 @@ use super::{Protocol, TIMEOUT};
 use crate::config::suite::Endpoint;
 use crate::exec::explain;
 use crate::tls::TlsClient;
-use crate::tls::observe::Handshakes;
 use crate::tls::verify::ServerVerifier;
 
 /// Where to connect, the name to speak TLS to, and the identity given.
@@ -284,18 +283,8 @@ pub(super) fn open_config(
     let provider: Arc<CryptoProvider> = Arc::new(provider);
     let verifier = Arc::new(ServerVerifier {
         danger_accept_any: true,
-        webpki: None,
-        pinned: Vec::new(),
         check_name: false,
-        expected_name: None,
-        provider: Arc::clone(&provider),
-        handshakes: Arc::new(Handshakes::default()),
-        proxy: None,
-        pins: Vec::new(),
-        stapling: crate::config::suite::Stapling::Ignore,
-        allow_unknown: false,
-        issuers: Vec::new(),
-        fetch: None,
+        ..ServerVerifier::trusting_nothing(Arc::clone(&provider))
     });
     let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)

@@ -294,9 +294,10 @@ pub fn probe(setup: &Setup) -> Result<Probe, ProbeError> {
             identity,
         },
         revocation: Revocation {
-            ocsp_stapled: record.ocsp_stapled,
+            ocsp_stapled: record.ocsp != Stapled::Absent,
             ocsp_status: match &record.ocsp {
                 Stapled::Absent => None,
+                Stapled::Unread => Some("not read: the chain was refused first".to_owned()),
                 Stapled::Invalid(why) => Some(format!("invalid: {why}")),
                 stapled => Some(stapled.word().to_owned()),
             },

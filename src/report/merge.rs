@@ -5,32 +5,19 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::results::Summary;
 use crate::diagnostic::Diagnostic;
 use crate::words::io_reason;
 
 /// The largest JSON report read: reports hold response bodies, up to `max_body` each.
 pub const REPORT_LIMIT: u64 = 1 << 30;
 
-/// The counts of a report's summary that add up across shards.
-const COUNTS: [&str; 7] = [
-    "files",
-    "requests",
-    "passed",
-    "failed",
-    "errors",
-    "unwritten",
-    "skipped",
-];
-
 /// Joins the reports in the order given: their files one after another, their counts added,
 /// and the longest duration (the shards ran side by side). Every unreadable report is named.
-pub fn merge(inputs: &[PathBuf]) -> Result<Value, Vec<Diagnostic>> {
+/// Returns the merged document and its summary.
+pub fn merge(inputs: &[PathBuf]) -> Result<(Value, Summary), Vec<Diagnostic>> {
     let mut files = Vec::new();
-    let mut summary = Map::new();
-    for count in COUNTS {
-        summary.insert(count.to_owned(), Value::from(0u64));
-    }
-    let mut duration = 0;
+    let mut summary = Summary::default();
     let mut errors = Vec::new();
     for input in inputs {
         let report = match read(input) {
@@ -46,21 +33,22 @@ pub fn merge(inputs: &[PathBuf]) -> Result<Value, Vec<Diagnostic>> {
         if let Some(Value::Array(more)) = report.remove("files") {
             files.extend(more);
         }
-        let counts = report.remove("summary").unwrap_or(Value::Null);
-        for count in COUNTS {
-            let sum = summary[count].as_u64().unwrap_or(0) + counts[count].as_u64().unwrap_or(0);
-            summary.insert(count.to_owned(), Value::from(sum));
-        }
-        duration = duration.max(counts["duration_ms"].as_u64().unwrap_or(0));
+        let counts = report
+            .remove("summary")
+            .and_then(|counts| serde_json::from_value(counts).ok())
+            .unwrap_or_default();
+        summary.join(&counts);
     }
-    summary.insert("duration_ms".to_owned(), Value::from(duration));
     if !errors.is_empty() {
         return Err(errors);
     }
     let mut document = Map::new();
     document.insert("files".to_owned(), Value::Array(files));
-    document.insert("summary".to_owned(), Value::Object(summary));
-    Ok(Value::Object(document))
+    document.insert(
+        "summary".to_owned(),
+        serde_json::to_value(summary).unwrap_or(Value::Null),
+    );
+    Ok((Value::Object(document), summary))
 }
 
 /// One report, checked to be a runner JSON report.

@@ -114,6 +114,19 @@ impl Summary {
         }
     }
 
+    /// Adds the counts of another part of the same run (a shard that ran beside this one:
+    /// the duration is the longer of the two).
+    pub fn join(&mut self, other: &Self) {
+        self.files += other.files;
+        self.requests += other.requests;
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.errors += other.errors;
+        self.unwritten += other.unwritten;
+        self.skipped += other.skipped;
+        self.duration_ms = self.duration_ms.max(other.duration_ms);
+    }
+
     /// The summary line: "2 files, 5 requests: 4 passed, 1 failed, 0 could not complete, in
     /// 0.31 s".
     pub fn line(&self) -> String {

@@ -142,8 +142,7 @@ pub fn build_suite(suite: &Suite) -> Result<SuiteTls, TlsError> {
     let mut proxies = Vec::new();
     let mut errors = Vec::new();
     for endpoint in &suite.endpoints {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let proxy = match proxy::load(endpoint, &provider) {
+        let proxy = match proxy::load(endpoint) {
             Ok(proxy) => proxy,
             Err(error) => {
                 errors.push(error);
@@ -181,19 +180,8 @@ pub fn no_tls_config(proxy: Option<&Arc<ProxyTrust>>) -> Option<ClientConfig> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     // Nothing pinned and no trust anchors: every certificate is refused.
     let verifier = Arc::new(verify::ServerVerifier {
-        danger_accept_any: false,
-        webpki: None,
-        pinned: Vec::new(),
-        check_name: true,
-        expected_name: None,
-        provider: Arc::clone(&provider),
-        handshakes: Arc::default(),
         proxy: proxy.cloned(),
-        pins: Vec::new(),
-        stapling: Stapling::Ignore,
-        allow_unknown: false,
-        issuers: Vec::new(),
-        fetch: None,
+        ..verify::ServerVerifier::trusting_nothing(Arc::clone(&provider))
     });
     let builder =
         ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions();
@@ -317,6 +305,7 @@ pub fn build(
             .map(|revocation| (revocation, crl_ders));
         webpki_verifier(&trusted, &provider, checked).map_err(&settings_error)?
     };
+    let anchors = verify::Anchor::all(&trusted.anchors);
     let verifier = |expected_name: Option<ServerName<'static>>| {
         Arc::new(verify::ServerVerifier {
             danger_accept_any: socket.danger_accept_invalid_certs,
@@ -333,7 +322,7 @@ pub fn build(
                 .as_ref()
                 .map_or(Stapling::Ignore, |r| r.stapling),
             allow_unknown: socket.revocation.as_ref().is_some_and(|r| r.allow_unknown),
-            issuers: trusted.anchors.clone(),
+            issuers: Arc::clone(&anchors),
             fetch: socket
                 .revocation
                 .as_ref()

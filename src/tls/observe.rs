@@ -29,6 +29,8 @@ pub struct Handshakes {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stapled {
     Absent,
+    /// A response stapled but not read: the handshake failed before (the chain was refused).
+    Unread,
     /// A response that holds up, and what it says.
     Response(super::ocsp::Stapled),
     /// A response that cannot be believed, and why.
@@ -40,6 +42,7 @@ impl Stapled {
     pub fn word(&self) -> &'static str {
         match self {
             Self::Absent => "absent",
+            Self::Unread => "unread",
             Self::Invalid(_) => "invalid",
             Self::Response(r) => match r.status {
                 super::ocsp::Status::Good => "good",
@@ -68,9 +71,7 @@ pub struct Handshake {
     pub acceptable_cas: Arc<[String]>,
     /// The signature schemes the server accepts from a client certificate.
     pub client_schemes: Arc<[String]>,
-    /// The server stapled an OCSP response to its certificate.
-    pub ocsp_stapled: bool,
-    /// What the stapled response said, as read.
+    /// What the stapled OCSP response said, as read.
     pub ocsp: Stapled,
     request_since_presented: bool,
 }
@@ -85,7 +86,6 @@ impl Default for Handshake {
             version: None,
             acceptable_cas: Arc::from(Vec::new()),
             client_schemes: Arc::from(Vec::new()),
-            ocsp_stapled: false,
             ocsp: Stapled::Absent,
             request_since_presented: false,
         }
@@ -108,7 +108,11 @@ impl Handshakes {
         ocsp_response: &[u8],
     ) {
         self.update(|h| {
-            h.ocsp_stapled = !ocsp_response.is_empty();
+            h.ocsp = if ocsp_response.is_empty() {
+                Stapled::Absent
+            } else {
+                Stapled::Unread
+            };
             h.presented = std::iter::once(end_entity)
                 .chain(intermediates)
                 .map(|c| c.clone().into_owned())

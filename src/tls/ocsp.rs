@@ -156,7 +156,10 @@ pub fn check(response: &[u8], leaf: &[u8], issuer: &[u8], now: i64) -> Result<St
         CertStatus::Unknown(_) => Status::Unknown,
         CertStatus::Revoked(info) => Status::Revoked {
             at: unix(&info.revocation_time),
-            reason: info.revocation_reason.map(|r| format!("{r:?}")),
+            // RFC 5280's codes, in the words the CRLs' entries get.
+            reason: info
+                .revocation_reason
+                .map(|r| super::revocation::reason(u8::try_from(r as u32).unwrap_or(0)).to_owned()),
         },
     };
     Ok(Stapled {

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
+
+use rustls::Error;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{Error, RootCertStore};
 
 use super::error::{MaterialError, Problem, Role};
 use super::files;
@@ -81,10 +81,7 @@ impl ProxyTrust {
 
 /// The trust of the endpoint's proxy when it is an https:// one (set in the suite or taken from
 /// the environment); `None` otherwise.
-pub fn load(
-    endpoint: &Endpoint,
-    provider: &Arc<CryptoProvider>,
-) -> Result<Option<Arc<ProxyTrust>>, MaterialError> {
+pub fn load(endpoint: &Endpoint) -> Result<Option<Arc<ProxyTrust>>, MaterialError> {
     let Some(applied) = endpoint.proxy.applied(&endpoint.url) else {
         return Ok(None);
     };
@@ -125,17 +122,16 @@ pub fn load(
             .map_or_else(|| endpoint.span.clone(), |f| f.span.clone()),
         problem: Problem::Settings(reason),
     };
-    let mut store = RootCertStore::empty();
-    store.add_parsable_certificates(anchors);
-    if store.is_empty() {
-        return Err(unusable(
-            "the proxy's trust holds no certificate that can be a trust anchor".to_owned(),
-        ));
-    }
-    let verifier =
-        WebPkiServerVerifier::builder_with_provider(Arc::new(store), Arc::clone(provider))
-            .build()
-            .map_err(|error| unusable(error.to_string()))?;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    // The endpoints' own verifier over these anchors, without revocation: the proxy is not
+    // the server the suite's revocation settings are about.
+    let trusted = super::Trusted {
+        anchors,
+        pinned: Vec::new(),
+    };
+    let verifier = super::webpki_verifier(&trusted, &provider, None)
+        .map_err(&unusable)?
+        .ok_or_else(|| unusable("the proxy's trust holds no certificate".to_owned()))?;
     Ok(Some(Arc::new(ProxyTrust {
         host,
         source,

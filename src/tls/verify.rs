@@ -44,7 +44,7 @@ pub struct ServerVerifier {
     /// `revocation.unknown = "allow"`.
     pub allow_unknown: bool,
     /// The trust anchors, where a leaf's issuer is looked for when the server does not send it.
-    pub issuers: Vec<CertificateDer<'static>>,
+    pub issuers: Arc<[Anchor]>,
     /// `revocation.fetch`, and `scope = "end-entity"`.
     pub fetch: Option<(Fetch, bool)>,
 }
@@ -81,6 +81,46 @@ impl std::fmt::Display for FetchRefusal {
 }
 
 impl std::error::Error for FetchRefusal {}
+
+/// A trust anchor and its subject, read once when the endpoint's TLS is built.
+#[derive(Debug)]
+pub struct Anchor {
+    pub subject: String,
+    pub der: CertificateDer<'static>,
+}
+
+impl Anchor {
+    /// The anchors of these certificates (one that cannot be read is left out: webpki
+    /// refused it too).
+    pub fn all(certs: &[CertificateDer<'static>]) -> Arc<[Self]> {
+        certs
+            .iter()
+            .filter_map(|der| {
+                Some(Self {
+                    subject: names(der)?.0,
+                    der: der.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// A certificate's subject and issuer, as "CN=..., O=...", without the rest of [`CertInfo`].
+fn names(der: &[u8]) -> Option<(String, String)> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    Some((
+        super::inspect::name_text(&cert.subject().to_string()),
+        super::inspect::name_text(&cert.issuer().to_string()),
+    ))
+}
+
+/// A refusal of the certificate, for rustls to carry and `explain` to put in words.
+fn refused(refusal: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(Arc::new(
+        refusal,
+    ))))
+}
 
 /// A stapled OCSP response refused the handshake.
 #[derive(Debug)]
@@ -128,6 +168,26 @@ impl std::fmt::Display for PinMismatch {
 impl std::error::Error for PinMismatch {}
 
 impl ServerVerifier {
+    /// A verifier that trusts nothing, pins nothing and checks no revocation: the base of
+    /// those that speak no TLS to a server (or only ask it about protocols).
+    pub fn trusting_nothing(provider: Arc<CryptoProvider>) -> Self {
+        Self {
+            danger_accept_any: false,
+            webpki: None,
+            pinned: Vec::new(),
+            check_name: true,
+            expected_name: None,
+            provider,
+            handshakes: Arc::default(),
+            proxy: None,
+            pins: Vec::new(),
+            stapling: Stapling::Ignore,
+            allow_unknown: false,
+            issuers: Arc::from(Vec::new()),
+            fetch: None,
+        }
+    }
+
     /// A pinned certificate: the dates and the name are still checked.
     fn verify_pinned(
         &self,
@@ -183,14 +243,24 @@ impl ServerCertVerifier for ServerVerifier {
         }
         self.handshakes
             .presented(end_entity, intermediates, ocsp_response);
-        let leaf = CertInfo::from_der(end_entity)
-            .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
-        let pinned_key = self.pins.contains(&leaf.spki_sha256);
+        // The leaf is read (a parse and two hashes) only when there are pins to hold it to.
+        let leaf = if self.pins.is_empty() {
+            None
+        } else {
+            Some(
+                CertInfo::from_der(end_entity)
+                    .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?,
+            )
+        };
+        let pinned_key = leaf
+            .as_ref()
+            .is_some_and(|l| self.pins.contains(&l.spki_sha256));
+        let self_signed = leaf.as_ref().is_some_and(|l| l.subject == l.issuer);
         let verified =
             match self.verify_trust(end_entity, intermediates, server_name, ocsp_response, now) {
                 // A self-signed certificate whose key is pinned: the pin stands for the trust
                 // nothing else can give it; its dates and name are still checked.
-                Err(Error::InvalidCertificate(_)) if pinned_key && leaf.subject == leaf.issuer => {
+                Err(Error::InvalidCertificate(_)) if pinned_key && self_signed => {
                     let name = self.expected_name.as_ref().unwrap_or(server_name);
                     self.verify_pinned(end_entity, name, now)?
                 }
@@ -198,17 +268,12 @@ impl ServerCertVerifier for ServerVerifier {
             };
         self.check_stapled(end_entity, intermediates, ocsp_response, now)?;
         self.check_fetched(end_entity, intermediates, now)?;
-        if self.pins.is_empty() {
-            return Ok(verified);
-        }
         // Pins after trust (or, with `enable = false`, instead of it), as curl's --pinnedpubkey.
-        let presented = leaf.spki_sha256;
-        if pinned_key {
-            Ok(verified)
-        } else {
-            Err(Error::InvalidCertificate(CertificateError::Other(
-                rustls::OtherError(Arc::new(PinMismatch { presented })),
-            )))
+        match leaf {
+            Some(leaf) if !pinned_key => Err(refused(PinMismatch {
+                presented: leaf.spki_sha256,
+            })),
+            _ => Ok(verified),
         }
     }
 
@@ -259,13 +324,8 @@ impl ServerVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<(), Error> {
-        let refuse = |refusal: OcspRefusal| {
-            Err(Error::InvalidCertificate(CertificateError::Other(
-                rustls::OtherError(Arc::new(refusal)),
-            )))
-        };
+        let refuse = |refusal: OcspRefusal| Err(refused(refusal));
         if ocsp_response.is_empty() {
-            self.handshakes.stapled(Stapled::Absent);
             return match self.stapling {
                 Stapling::Require => refuse(OcspRefusal::Missing),
                 _ => Ok(()),
@@ -302,12 +362,17 @@ impl ServerVerifier {
         cert: &[u8],
         intermediates: &'a [CertificateDer<'_>],
     ) -> Option<&'a [u8]> {
-        let issuer_name = CertInfo::from_der(cert).map(|i| i.issuer).ok()?;
+        let issuer = names(cert)?.1;
         intermediates
             .iter()
             .map(|c| c.as_ref())
-            .chain(self.issuers.iter().map(|c| c.as_ref()))
-            .find(|c| CertInfo::from_der(c).is_ok_and(|i| i.subject == issuer_name))
+            .find(|c| names(c).is_some_and(|(subject, _)| subject == issuer))
+            .or_else(|| {
+                self.issuers
+                    .iter()
+                    .find(|anchor| anchor.subject == issuer)
+                    .map(|anchor| anchor.der.as_ref())
+            })
     }
 
     /// `fetch = true`: each certificate of the chain (or the server's own) asked of the
@@ -321,11 +386,7 @@ impl ServerVerifier {
         let Some((fetch, end_entity_only)) = &self.fetch else {
             return Ok(());
         };
-        let refuse = |refusal: FetchRefusal| {
-            Err(Error::InvalidCertificate(CertificateError::Other(
-                rustls::OtherError(Arc::new(refusal)),
-            )))
-        };
+        let refuse = |refusal: FetchRefusal| Err(refused(refusal));
         let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
         let stapled_good = matches!(
             &self.handshakes.last().ocsp,

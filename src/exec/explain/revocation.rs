@@ -42,7 +42,7 @@ pub(super) fn ocsp_refused(refusal: &OcspRefusal, chain: &[CertInfo]) -> Failure
                 leaf.map_or("", |l| l.subject.as_str()),
                 leaf.map_or("", |l| l.serial.as_str()),
                 format_time(at),
-                reason.map(|r| format!(" ({})", words_of(&r))).unwrap_or_default()
+                reason.map(|r| format!(" ({r})")).unwrap_or_default()
             ))
             .detail(format!(
                 "the response is signed by {}, updated {}",
@@ -76,7 +76,7 @@ pub(super) fn fetch_refused(refusal: &FetchRefusal, chain: &[CertInfo]) -> Failu
             format_time(*at),
             reason
                 .as_deref()
-                .map(|r| format!(" ({})", words_of(r)))
+                .map(|r| format!(" ({r})"))
                 .unwrap_or_default()
         ))
         .help("the server must use certificates that are not revoked"),
@@ -91,18 +91,6 @@ pub(super) fn fetch_refused(refusal: &FetchRefusal, chain: &[CertInfo]) -> Failu
             failure.help("check that the OCSP responder and the CRL URLs answer from here (`runner probe` lists them); `unknown = \"allow\"` lets an unanswered certificate pass")
         }
     }
-}
-
-/// "KeyCompromise" as "key compromise".
-pub(super) fn words_of(camel: &str) -> String {
-    let mut out = String::new();
-    for c in camel.chars() {
-        if c.is_uppercase() && !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(c.to_lowercase());
-    }
-    out.replace("c a ", "CA ").replace("a a ", "AA ")
 }
 
 /// A certificate of the chain is on a CRL: which, since when, why, and which CRL says so.
