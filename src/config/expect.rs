@@ -21,7 +21,7 @@ use super::template::{CaptureNames, is_valid_name};
 use crate::diagnostic::Span;
 
 impl Converter<'_> {
-    pub fn expect(&mut self, raw: &Spanned<RawExpect>, captures: &CaptureNames) -> Option<Expect> {
+    pub fn expect(&mut self, raw: &Spanned<Box<RawExpect>>, captures: &CaptureNames) -> Option<Expect> {
         let expect = raw.get();
         let status = expect.status.as_ref().map(|s| self.status(s));
         let max_duration = expect
@@ -74,7 +74,7 @@ impl Converter<'_> {
             json,
             cookies: ok.then_some(cookies)?,
             body: body.transpose_none()?,
-            certificate: certificate.transpose_none()?,
+            certificate: certificate.transpose_none()?.map(Box::new),
         })
     }
 
@@ -218,7 +218,7 @@ impl Converter<'_> {
 
     fn certificate(
         &mut self,
-        raw: &Spanned<RawCertificateExpect>,
+        raw: &Spanned<Box<RawCertificateExpect>>,
         captures: &CaptureNames,
     ) -> Option<CertificateExpect> {
         let certificate = raw.get();

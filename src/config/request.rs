@@ -224,7 +224,7 @@ impl Converter<'_> {
         if let Some(fields) = &raw.multipart {
             let mut parts = Vec::new();
             let mut ok = true;
-            for (name, part) in fields.get() {
+            for (name, part) in fields.get().iter() {
                 let part = match part.get() {
                     RawPart::Text(text) => {
                         let spanned = Spanned::new(part.span(), text.clone());
@@ -311,7 +311,7 @@ impl Converter<'_> {
         })
     }
 
-    fn retry(&mut self, raw: &Spanned<RawRetry>) -> Option<Retry> {
+    fn retry(&mut self, raw: &Spanned<Box<RawRetry>>) -> Option<Retry> {
         let retry = raw.get();
         let interval = retry.interval.as_ref().map(|d| self.duration(d, false));
         let max_interval = retry.max_interval.as_ref().map(|d| self.duration(d, true));

@@ -515,7 +515,7 @@ pub struct Expect {
     /// Cookies the response sets, by name.
     pub cookies: Vec<(String, Matcher)>,
     pub body: Option<Matcher>,
-    pub certificate: Option<CertificateExpect>,
+    pub certificate: Option<Box<CertificateExpect>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

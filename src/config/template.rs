@@ -280,13 +280,36 @@ impl std::fmt::Debug for VarDef {
     }
 }
 
-/// The names captures define, relative to the request being read.
-#[derive(Debug, Default)]
-pub struct CaptureNames {
-    /// Captured by requests before this one: usable.
-    pub before: HashSet<String>,
-    /// Captured by this request or later ones, with the capturing request's name.
-    pub later: HashMap<String, String>,
+/// The names captures define, relative to the request being read: one map for the whole
+/// suite, borrowed by every request (a copy per request made loading quadratic).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CaptureNames<'a> {
+    /// Each captured name with the index and name of the first request that captures it.
+    pub first: Option<&'a HashMap<String, (usize, String)>>,
+    /// The index of the request being read: names first captured before it are usable.
+    pub at: usize,
+}
+
+impl CaptureNames<'_> {
+    fn usable(&self, name: &str) -> bool {
+        self.first
+            .and_then(|first| first.get(name))
+            .is_some_and(|(index, _)| *index < self.at)
+    }
+
+    /// The request that captures `name` at or after this one.
+    fn later(&self, name: &str) -> Option<&str> {
+        let (index, request) = self.first?.get(name)?;
+        (*index >= self.at).then_some(request.as_str())
+    }
+
+    fn usable_names(&self) -> impl Iterator<Item = &str> {
+        self.first
+            .into_iter()
+            .flatten()
+            .filter(|(_, (index, _))| *index < self.at)
+            .map(|(name, _)| name.as_str())
+    }
 }
 
 /// Looks up `{{env.NAME}}`: the process environment, or a stand-in in tests.
@@ -538,12 +561,12 @@ impl Scope {
         if let Some(template) = self.vars.get(name) {
             return Ok(template.clone());
         }
-        if captures.before.contains(name) {
+        if captures.usable(name) {
             return Ok(Template {
                 parts: vec![Part::Capture(name.to_owned())],
             });
         }
-        if let Some(request) = captures.later.get(name) {
+        if let Some(request) = captures.later(name) {
             return Err(origin
                 .error(
                     value,
@@ -563,7 +586,7 @@ impl Scope {
             .vars
             .keys()
             .map(String::as_str)
-            .chain(captures.before.iter().map(String::as_str))
+            .chain(captures.usable_names())
             .collect();
         let help = match nearest(name, &known) {
             Some(near) => format!("did you mean `{near}`?"),

@@ -32,14 +32,14 @@ pub struct RawRequest {
     /// A text body. At most one of `body`, `json`, `form` and `body_file`.
     pub body: Option<Spanned<String>>,
     /// A JSON body, written as TOML.
-    pub json: Option<Spanned<AnyValue>>,
+    pub json: Option<Spanned<Box<AnyValue>>>,
     /// An `application/x-www-form-urlencoded` body.
-    pub form: Option<Spanned<IndexMap<String, Spanned<Scalar>>>>,
+    pub form: Option<Spanned<Box<IndexMap<String, Spanned<Scalar>>>>>,
     /// A body streamed from a file, relative to the suite file.
     pub body_file: Option<Spanned<String>>,
     /// A `multipart/form-data` body: each field a text, or `{ file, content_type, filename }`
     /// (the file streamed from disk, relative to the suite file).
-    pub multipart: Option<Spanned<IndexMap<String, Spanned<RawPart>>>>,
+    pub multipart: Option<Spanned<Box<IndexMap<String, Spanned<RawPart>>>>>,
     /// Time limit for the whole request, replacing the endpoint's; "none" for no limit.
     pub timeout: Option<Spanned<RawDuration>>,
     /// false: keep a compressed answer as it comes (for `output` files: the .gz as sent).
@@ -48,12 +48,12 @@ pub struct RawRequest {
     /// The most of the body held in memory, replacing the endpoint's `max_body`.
     pub max_body: Option<Spanned<super::RawSize>>,
     /// Retries.
-    pub retry: Option<Spanned<RawRetry>>,
+    pub retry: Option<Spanned<Box<RawRetry>>>,
     /// Where the response body goes: "stdout" (the default), "none", or a file path relative to
     /// the suite file (streamed to disk).
     pub output: Option<Spanned<String>>,
     /// What the response must look like.
-    pub expect: Option<Spanned<RawExpect>>,
+    pub expect: Option<Spanned<Box<RawExpect>>>,
     /// Values taken from the response, usable as `{{name}}` in later requests.
     #[serde(default)]
     pub capture: IndexMap<String, Spanned<RawCapture>>,
@@ -116,7 +116,7 @@ pub struct RawExpect {
     /// The body as text.
     pub body: Option<Spanned<RawMatcher>>,
     /// The server's leaf certificate.
-    pub certificate: Option<Spanned<RawCertificateExpect>>,
+    pub certificate: Option<Spanned<Box<RawCertificateExpect>>>,
 }
 
 /// Expected status.
