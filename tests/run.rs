@@ -498,24 +498,10 @@ fn a_large_download_streams_to_its_file() {
         ),
     )
     .expect("write");
-    let mut child = runner(&dir, &["run", "suite.toml", "-q"])
+    let child = runner(&dir, &["run", "suite.toml", "-q"])
         .spawn()
         .expect("runner starts");
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak_kb = 0u64;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waits") {
-            break status;
-        }
-        if let Ok(text) = fs::read_to_string(&status_file) {
-            let hwm = text
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok());
-            peak_kb = peak_kb.max(hwm.unwrap_or(0));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let (status, peak_kb) = peak_memory(child);
     assert!(status.success());
     let file = dir.join("big.bin");
     assert_eq!(fs::metadata(&file).expect("written").len(), SIZE);
@@ -524,9 +510,60 @@ fn a_large_download_streams_to_its_file() {
         .expect("4 bytes");
     assert_eq!(head, [0, 1, 2, 3]);
     fs::remove_file(&file).expect("removable");
-    assert!(peak_kb > 0, "the peak was never read");
     assert!(peak_kb < 100 * 1024, "peak resident memory {peak_kb} kB");
     eprintln!("1 GiB download: peak resident memory {} MB", peak_kb / 1024);
+}
+
+/// `--output json` shows a binary body by its size: none of it is held, however large.
+#[test]
+fn a_large_binary_body_in_json_output_is_not_held() {
+    const SIZE: u64 = 128 << 20;
+    let serving = serve_demo();
+    let dir = crate::support::tempdir("json-binary");
+    fs::write(
+        dir.join("suite.toml"),
+        format!(
+            "[endpoints.api]\nurl = \"{}\"\nsecure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"download\"\npath = \"/bytes/{SIZE}\"\n",
+            serving.base_url(),
+            root().join("configs/certs/ca.crt").display()
+        ),
+    )
+    .expect("write");
+    let out = dir.join("out.json");
+    let child = runner(&dir, &["run", "suite.toml", "-q", "--output", "json"])
+        .stdout(fs::File::create(&out).expect("stdout file"))
+        .spawn()
+        .expect("runner starts");
+    let (status, peak_kb) = peak_memory(child);
+    assert!(status.success());
+    let line: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&out).expect("stdout")).expect("one JSON line");
+    assert_eq!(
+        line["body"],
+        serde_json::json!({ "bytes": SIZE, "file": null })
+    );
+    // Holding it up to max_body (64 MiB) was the old way.
+    assert!(peak_kb < 40 * 1024, "peak resident memory {peak_kb} kB");
+}
+
+/// Waits for `child`, reading its peak resident memory (kB) as it runs.
+fn peak_memory(mut child: std::process::Child) -> (std::process::ExitStatus, u64) {
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0u64;
+    loop {
+        if let Ok(text) = fs::read_to_string(&status_file) {
+            let hwm = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok());
+            peak_kb = peak_kb.max(hwm.unwrap_or(0));
+        }
+        if let Some(status) = child.try_wait().expect("waits") {
+            assert!(peak_kb > 0, "the peak was never read");
+            return (status, peak_kb);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// `runner serve` as a user starts it: it listens, answers with the TLS session it saw, and

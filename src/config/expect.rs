@@ -21,7 +21,11 @@ use super::template::{CaptureNames, is_valid_name};
 use crate::diagnostic::Span;
 
 impl Converter<'_> {
-    pub fn expect(&mut self, raw: &Spanned<Box<RawExpect>>, captures: &CaptureNames) -> Option<Expect> {
+    pub fn expect(
+        &mut self,
+        raw: &Spanned<Box<RawExpect>>,
+        captures: &CaptureNames,
+    ) -> Option<Expect> {
         let expect = raw.get();
         let status = expect.status.as_ref().map(|s| self.status(s));
         let max_duration = expect

@@ -77,10 +77,12 @@ pub async fn receive(
         Output::Stdout if to_stdout && !whole => Some(Destination::Stdout),
         _ => None,
     };
-    let keep = keep_anyway
-        || body_is_read(request)
-        || whole
-        || (matches!(request.output, Output::Stdout) && mode == OutputMode::Json);
+    // `--output json` shows JSON and text bodies in the request's object; a binary body is
+    // shown by its size only, so none of it is held for that.
+    let shown_in_json = matches!(request.output, Output::Stdout)
+        && mode == OutputMode::Json
+        && kind != BodyKind::Binary;
+    let keep = keep_anyway || body_is_read(request) || whole || shown_in_json;
     let mut streams = to.is_some();
     listener
         .event(Event::BodyStarted { to, kind, whole })
