@@ -402,9 +402,12 @@ fn the_tls_matrix_against_nginx() {
         "tls12-ok",
         "cert = \"root.crt\"\nprotocol = { versions = [\"TLSv1.2\"] }",
     );
+    // nginx takes the client's order: runner offers AES-128-GCM first.
     expect(
         "tls12-ok",
-        outcome.code == 0 && seen(&outcome)["protocol"] == "TLSv1.2",
+        outcome.code == 0
+            && seen(&outcome)["protocol"] == "TLSv1.2"
+            && seen(&outcome)["cipher"] == "ECDHE-ECDSA-AES128-GCM-SHA256",
         &outcome,
     );
     let outcome = probe(
@@ -416,7 +419,9 @@ fn the_tls_matrix_against_nginx() {
     );
     expect(
         "tls13-ok",
-        outcome.code == 0 && seen(&outcome)["protocol"] == "TLSv1.3",
+        outcome.code == 0
+            && seen(&outcome)["protocol"] == "TLSv1.3"
+            && seen(&outcome)["cipher"] == "TLS_AES_128_GCM_SHA256",
         &outcome,
     );
     let outcome = probe(

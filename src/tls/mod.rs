@@ -386,10 +386,23 @@ pub fn build(
 /// The aws-lc-rs provider, limited to the suite's cipher suites when it names some.
 fn provider(socket: &SecureSocket) -> CryptoProvider {
     let mut provider = rustls::crypto::aws_lc_rs::default_provider();
-    if !socket.ciphers.is_empty() {
+    if socket.ciphers.is_empty() {
+        prefer_aes_128(&mut provider.cipher_suites);
+    } else {
         provider.cipher_suites.clone_from(&socket.ciphers);
     }
     provider
+}
+
+/// Offers AES-128-GCM before AES-256-GCM, as browsers and Go do: both are secure, and 128-bit
+/// keys take 10 rounds to 14, which both ends feel on large bodies (most servers take the
+/// client's order). Otherwise the provider's order stays.
+fn prefer_aes_128(suites: &mut [rustls::SupportedCipherSuite]) {
+    let rank = |suite: &rustls::SupportedCipherSuite| {
+        let name = format!("{:?}", suite.suite());
+        usize::from(!name.contains("AES_128_GCM"))
+    };
+    suites.sort_by_key(rank);
 }
 
 /// Certificates to trust: CAs become trust anchors; every certificate the suite lists is also
@@ -578,4 +591,33 @@ fn load_identity(
             chain_len,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use rustls::CipherSuite;
+
+    #[test]
+    fn aes_128_is_offered_first_in_both_versions() {
+        let mut suites = rustls::crypto::aws_lc_rs::default_provider().cipher_suites;
+        let before = suites.len();
+        super::prefer_aes_128(&mut suites);
+        assert_eq!(suites.len(), before);
+        let names: Vec<CipherSuite> = suites.iter().map(|s| s.suite()).collect();
+        let first = |of: &[CipherSuite]| names.iter().position(|n| of.contains(n));
+        // TLS 1.3, then TLS 1.2 for each kind of server key.
+        assert_eq!(names[0], CipherSuite::TLS13_AES_128_GCM_SHA256);
+        assert!(
+            first(&[CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256])
+                < first(&[CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384])
+        );
+        assert!(
+            first(&[CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256])
+                < first(&[CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384])
+        );
+        assert!(
+            first(&[CipherSuite::TLS13_AES_256_GCM_SHA384])
+                < first(&[CipherSuite::TLS13_CHACHA20_POLY1305_SHA256])
+        );
+    }
 }
