@@ -121,7 +121,10 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         .build()
         .map_err(Error::Runtime)?;
     let stop = Arc::new(AtomicBool::new(false));
-    let sequencer = Sequencer::new(Presenter::new(args.output, plan), Arc::clone(&stop));
+    let sequencer = Sequencer::new(
+        Presenter::new(args.output, plan, !reports.is_empty()),
+        Arc::clone(&stop),
+    );
     let started = Instant::now();
     progress::start(total);
     let jobs = args.jobs.clamp(1, ready.len().max(1));

@@ -59,6 +59,21 @@ pub struct RequestReport {
     pub hints: Vec<String>,
 }
 
+impl RequestReport {
+    /// Lets go of what only a report file shows (headers, body, TLS session, expectations,
+    /// redirects, hints), keeping what the summary and the exit code need. A run without
+    /// `--report` keeps 10,000 requests in a few MB instead of 60.
+    pub fn slim(&mut self) {
+        self.headers = Vec::new();
+        self.body = Body::None;
+        self.tls = None;
+        self.expectations = Vec::new();
+        self.redirects = Vec::new();
+        self.sent_body = None;
+        self.hints = Vec::new();
+    }
+}
+
 /// The response body, as far as it is kept.
 #[derive(Debug, Clone, Serialize, Default)]
 #[serde(untagged)]

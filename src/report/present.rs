@@ -40,6 +40,8 @@ pub struct Presenter {
     /// Where in them the body sent goes (after the headers sent).
     sent_at: usize,
     pub results: Vec<FileResult>,
+    /// A report file will be written: every request's report is kept whole.
+    keep_reports: bool,
 }
 
 /// A `-v` line (`-vv` for a detail); a header keeps its name and value for JSON logs.
@@ -77,7 +79,7 @@ impl Verbose {
 }
 
 impl Presenter {
-    pub fn new(mode: OutputMode, plan: Vec<Planned>) -> Self {
+    pub fn new(mode: OutputMode, plan: Vec<Planned>, keep_reports: bool) -> Self {
         Self {
             mode,
             stdout: std::io::stdout(),
@@ -88,6 +90,7 @@ impl Presenter {
             verbose: Vec::new(),
             sent_at: 0,
             results: plan.into_iter().map(FileResult::new).collect(),
+            keep_reports,
         }
     }
 
@@ -249,6 +252,9 @@ impl Presenter {
                 }
                 lines::finished(&name, &finished.report);
                 self.verbose_lines(&name, &finished.report);
+                if !self.keep_reports {
+                    finished.report.slim();
+                }
                 if let Some(result) = self.results.get_mut(file) {
                     result.finished.push(*finished);
                 }

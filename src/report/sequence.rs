@@ -112,7 +112,7 @@ impl Sequencer {
         self.over = true;
         std::mem::replace(
             &mut self.presenter,
-            Presenter::new(crate::exec::OutputMode::None, Vec::new()),
+            Presenter::new(crate::exec::OutputMode::None, Vec::new(), false),
         )
     }
 }
