@@ -529,8 +529,9 @@ async fn attempt(
     let leaf = handshake
         .as_ref()
         .zip(target.tls)
-        .map(|(handshake, tls)| tls_report(handshake, &tls.handshakes.chain(handshake), &response));
-    let (tls_report, leaf) = leaf.map_or((None, None), |(r, l)| (Some(r), l));
+        .map(|(handshake, tls)| tls_report(handshake, tls.handshakes.chain(handshake), &response));
+    let (tls_report, chain) = leaf.map_or((None, None), |(r, c)| (Some(r), Some(c)));
+    let leaf = chain.as_deref().and_then(<[CertInfo]>::first);
     report.tls = tls_report;
     let answer = Event::Answer {
         request: request.name.clone(),
@@ -592,7 +593,7 @@ async fn attempt(
         body: received.kept.as_deref(),
         too_large: received.too_large,
         duration: elapsed,
-        leaf: leaf.as_ref(),
+        leaf,
         ocsp: handshake.as_ref().map(|h| h.ocsp.word()),
     };
     report.expectations = expect::evaluate(request, &facts, captures, target.source);
@@ -664,12 +665,13 @@ fn millis(elapsed: Duration) -> u64 {
     u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// The TLS session a response came over, and the server's leaf certificate.
+/// The TLS session a response came over, and the server's chain (read once per handshake, shared
+/// by the requests of its connection).
 fn tls_report(
     handshake: &Handshake,
-    chain: &[CertInfo],
+    chain: std::sync::Arc<[CertInfo]>,
     response: &reqwest::Response,
-) -> (TlsReport, Option<CertInfo>) {
+) -> (TlsReport, std::sync::Arc<[CertInfo]>) {
     let info = response.extensions().get::<reqwest::tls::TlsInfo>();
     let version = info
         .and_then(reqwest::tls::TlsInfo::version)
@@ -685,15 +687,14 @@ fn tls_report(
         })
         // Through a proxy's tunnel the client reports nothing: the handshake record tells.
         .or_else(|| handshake.version.map(str::to_owned));
-    let chain: Vec<CertInfo> = if chain.is_empty() {
+    let chain: std::sync::Arc<[CertInfo]> = if chain.is_empty() {
         info.and_then(reqwest::tls::TlsInfo::peer_certificate)
             .and_then(|der| CertInfo::from_der(der).ok())
             .into_iter()
             .collect()
     } else {
-        chain.to_vec()
+        chain
     };
-    let leaf = chain.first().cloned();
     let report = TlsReport {
         version,
         alpn: Some(
@@ -706,15 +707,15 @@ fn tls_report(
         ),
         client_certificate: handshake.client_cert_sent,
         server_certificate: chain
-            .into_iter()
+            .iter()
             .map(|c| CertificateReport {
-                subject: c.subject,
-                issuer: c.issuer,
+                subject: c.subject.clone(),
+                issuer: c.issuer.clone(),
                 not_after: format_time(c.not_after),
             })
             .collect(),
     };
-    (report, leaf)
+    (report, chain)
 }
 
 #[cfg(test)]

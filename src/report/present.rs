@@ -39,6 +39,8 @@ pub struct Presenter {
     verbose: Vec<Verbose>,
     /// Where in them the body sent goes (after the headers sent).
     sent_at: usize,
+    /// `-v` lines are shown (debug level on): read at each attempt's start.
+    verbose_on: bool,
     pub results: Vec<FileResult>,
     /// A report file will be written: every request's report is kept whole.
     keep_reports: bool,
@@ -89,6 +91,7 @@ impl Presenter {
             body: BodyState::default(),
             verbose: Vec::new(),
             sent_at: 0,
+            verbose_on: false,
             results: plan.into_iter().map(FileResult::new).collect(),
             keep_reports,
         }
@@ -149,8 +152,13 @@ impl Presenter {
                     may_retry,
                     ..BodyState::default()
                 };
-                // -v shows the last attempt, under the request's headline.
+                // -v shows the last attempt, under the request's headline; without -v nothing
+                // of it is made.
                 self.verbose.clear();
+                self.verbose_on = tracing::enabled!(tracing::Level::DEBUG);
+                if !self.verbose_on {
+                    return Ok(());
+                }
                 self.verbose
                     .push(Verbose::line(format!("  > {method} {url}")));
                 self.verbose
@@ -165,6 +173,9 @@ impl Presenter {
                 certificates,
                 ..
             } => {
+                if !self.verbose_on {
+                    return Ok(());
+                }
                 self.verbose.push(Verbose::line(format!(
                     "  < {}",
                     http::StatusCode::from_u16(status)
@@ -186,6 +197,9 @@ impl Presenter {
                 stripped,
                 ..
             } => {
+                if !self.verbose_on {
+                    return Ok(());
+                }
                 let what = if stripped {
                     " (another origin: without the suite's headers and client certificate)"
                 } else {
@@ -251,7 +265,9 @@ impl Presenter {
                         .get_or_insert_with(|| unwritable.0.clone());
                 }
                 lines::finished(&name, &finished.report);
-                self.verbose_lines(&name, &finished.report);
+                if self.verbose_on {
+                    self.verbose_lines(&name, &finished.report);
+                }
                 if !self.keep_reports {
                     finished.report.slim();
                 }
