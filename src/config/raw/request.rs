@@ -34,12 +34,12 @@ pub struct RawRequest {
     /// A JSON body, written as TOML.
     pub json: Option<Spanned<Box<AnyValue>>>,
     /// An `application/x-www-form-urlencoded` body.
-    pub form: Option<Spanned<Box<IndexMap<String, Spanned<Scalar>>>>>,
+    pub form: Option<Spanned<Box<Fields<Scalar>>>>,
     /// A body streamed from a file, relative to the suite file.
     pub body_file: Option<Spanned<String>>,
     /// A `multipart/form-data` body: each field a text, or `{ file, content_type, filename }`
     /// (the file streamed from disk, relative to the suite file).
-    pub multipart: Option<Spanned<Box<IndexMap<String, Spanned<RawPart>>>>>,
+    pub multipart: Option<Spanned<Box<Fields<RawPart>>>>,
     /// Time limit for the whole request, replacing the endpoint's; "none" for no limit.
     pub timeout: Option<Spanned<RawDuration>>,
     /// false: keep a compressed answer as it comes (for `output` files: the .gz as sent).
@@ -58,6 +58,9 @@ pub struct RawRequest {
     #[serde(default)]
     pub capture: IndexMap<String, Spanned<RawCapture>>,
 }
+
+/// Named fields of a form or multipart body, in the order written.
+pub type Fields<T> = IndexMap<String, Spanned<T>>;
 
 /// Any TOML value (a JSON body).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
