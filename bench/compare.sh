@@ -84,13 +84,15 @@ for j in $(seq 8); do hurl_file "$work/jobs$j.hurl" 1000; done
 
 # A B A B ...: medians of wall time and peak memory, and the median ratio A/B.
 pair() { # LABEL 'COMMAND A' 'COMMAND B' TARGET
-  python3 - "$rounds" "$@" <<'PY'
+  python3 - "$rounds" "$@" <<'PY' || true
 import statistics, subprocess, sys, time
 rounds, label, a, b, target = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 def once(cmd):
     t = time.perf_counter()
     out = subprocess.run(["/usr/bin/time", "-f", "%M", "sh", "-c", cmd], capture_output=True, text=True)
     wall = time.perf_counter() - t
+    if out.returncode != 0:
+        sys.exit(f"| {label} | failed: {cmd} exited {out.returncode}: {out.stderr.strip()[:300]} |")
     return wall, int(out.stderr.strip().splitlines()[-1]) / 1024
 once(a); once(b)
 runs = [(once(a), once(b)) for _ in range(rounds)]
@@ -103,13 +105,15 @@ PY
 }
 # One command, ROUNDS times: median wall time and peak memory.
 alone() { # LABEL 'COMMAND' TARGET
-  python3 - "$rounds" "$@" <<'PY'
+  python3 - "$rounds" "$@" <<'PY' || true
 import statistics, subprocess, sys, time
 rounds, label, cmd, target = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 runs = []
 for _ in range(rounds):
     t = time.perf_counter()
     out = subprocess.run(["/usr/bin/time", "-f", "%M", "sh", "-c", cmd], capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"| {label} | failed: {cmd} exited {out.returncode}: {out.stderr.strip()[:300]} |")
     runs.append((time.perf_counter() - t, int(out.stderr.strip().splitlines()[-1]) / 1024))
 med = statistics.median
 print(f"| {label} | {med(r[0] for r in runs):.3f} s, {med(r[1] for r in runs):.1f} MiB | | | {target} |", flush=True)
@@ -117,7 +121,7 @@ PY
 }
 # Requests per second of a command that sends N requests, median of ROUNDS runs.
 rate() { # N 'COMMAND'
-  python3 - "$rounds" "$@" <<'PY'
+  python3 - "$rounds" "$@" <<'PY' || true
 import statistics, subprocess, sys, time
 rounds, n, cmd = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 runs = []
@@ -145,9 +149,9 @@ fi
 ours=$(rate 8000 "$bin run $work/jobs?.toml --jobs 8 -q")
 if command -v hurl >/dev/null; then
   hurl_tls="--cacert $certs/ca.crt --cert $certs/client.crt --key $certs/client.key"
-  pair "one request, cold (Hurl)" "$bin run $work/one.toml -q" "hurl -s --no-output $hurl_tls $work/one.hurl" ""
-  pair "1,000 sequential requests (Hurl)" "$bin run $work/seq1000.toml -q" "hurl -s --no-output $hurl_tls $work/seq1000.hurl" "0.7x"
-  pair "10,000 sequential requests (Hurl)" "$bin run $work/seq10000.toml -q" "hurl -s --no-output $hurl_tls $work/seq10000.hurl" "0.7x"
+  pair "one request, cold (Hurl)" "$bin run $work/one.toml -q" "hurl --no-output $hurl_tls $work/one.hurl" ""
+  pair "1,000 sequential requests (Hurl)" "$bin run $work/seq1000.toml -q" "hurl --no-output $hurl_tls $work/seq1000.hurl" "0.7x"
+  pair "10,000 sequential requests (Hurl)" "$bin run $work/seq10000.toml -q" "hurl --no-output $hurl_tls $work/seq10000.hurl" "0.7x"
   theirs=$(rate 8000 "hurl --test --jobs 8 $hurl_tls $work/jobs?.hurl 2>/dev/null")
   python3 -c "print(f'| --jobs 8, 8 files x 1,000 (Hurl --test --jobs 8) | {$ours} requests/s | {$theirs} requests/s | {$ours/$theirs:.2f}x | 1.5x |')"
 else

@@ -12,11 +12,15 @@ use crate::exec::Event;
 /// Payload bytes a waiting file keeps in memory before the rest goes to disk.
 const IN_MEMORY: usize = 1 << 20;
 
-/// One waiting event, or a chunk that went to disk (its length).
+/// Bytes read back from disk at a time.
+const READ_BACK: u64 = 64 << 10;
+
+/// One waiting event, or chunks in a row that went to disk (their length): one item for a
+/// whole body, not one per chunk (65,536 of them for 1 GiB).
 #[derive(Debug)]
 enum Item {
     Event(Event),
-    Spilled(usize),
+    Spilled(u64),
 }
 
 /// A waiting file's events, in order.
@@ -29,11 +33,16 @@ pub struct Waiting {
 
 impl Waiting {
     pub fn push(&mut self, event: Event) {
+        // Once chunks go to disk, the following ones do too: they stay one item.
         if let Event::Chunk(bytes) = &event
-            && self.in_memory + bytes.len() > IN_MEMORY
+            && (self.spill.is_some() || self.in_memory + bytes.len() > IN_MEMORY)
             && self.spill(bytes)
         {
-            self.items.push(Item::Spilled(bytes.len()));
+            let len = bytes.len() as u64;
+            match self.items.last_mut() {
+                Some(Item::Spilled(before)) => *before += len,
+                _ => self.items.push(Item::Spilled(len)),
+            }
             return;
         }
         if let Event::Chunk(bytes) = &event {
@@ -68,14 +77,27 @@ impl Waiting {
         }
         self.in_memory = 0;
         let items: Vec<Item> = self.items.drain(..).take(count).collect();
-        let spill = self.spill.take();
-        let mut spill = spill.map(std::io::BufReader::new);
-        items.into_iter().filter_map(move |item| match item {
-            Item::Event(event) => Some(event),
-            Item::Spilled(len) => {
-                let mut bytes = vec![0; len];
-                let read = spill.as_mut().map(|f| f.read_exact(&mut bytes));
-                matches!(read, Some(Ok(()))).then(|| Event::Chunk(Bytes::from(bytes)))
+        let mut spill = self.spill.take();
+        let mut items = items.into_iter();
+        // What is left to read back of the spilled item at hand.
+        let mut pending = 0u64;
+        std::iter::from_fn(move || {
+            loop {
+                if pending > 0 {
+                    let take = pending.min(READ_BACK);
+                    pending -= take;
+                    let mut bytes = vec![0; usize::try_from(take).unwrap_or(0)];
+                    let read = spill.as_mut().map(|f| f.read_exact(&mut bytes));
+                    if matches!(read, Some(Ok(()))) {
+                        return Some(Event::Chunk(Bytes::from(bytes)));
+                    }
+                    pending = 0;
+                    continue;
+                }
+                match items.next()? {
+                    Item::Event(event) => return Some(event),
+                    Item::Spilled(len) => pending = len,
+                }
             }
         })
     }
@@ -119,16 +141,21 @@ mod tests {
             ])));
         }
         assert!(waiting.spill.is_some(), "the later chunks went to disk");
-        let back: Vec<(usize, u8)> = waiting
+        assert_eq!(waiting.items.len(), 2, "one item for the chunks on disk");
+        let back: Vec<Bytes> = waiting
             .drain(usize::MAX)
             .filter_map(|e| match e {
-                Event::Chunk(b) => Some((b.len(), b.first().copied().unwrap_or(9))),
+                Event::Chunk(b) => Some(b),
                 _ => None,
             })
             .collect();
-        assert_eq!(
-            back,
-            vec![(IN_MEMORY - 10, 0), (100, 1), (7, 2), (3 << 20, 3)]
-        );
+        assert!(back.iter().all(|b| b.len() <= IN_MEMORY));
+        let whole: Vec<u8> = back.concat();
+        let expected: Vec<u8> = sizes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, size)| vec![u8::try_from(i).unwrap_or(0); *size])
+            .collect();
+        assert!(whole == expected, "the bytes come back in order");
     }
 }
