@@ -7,7 +7,10 @@ use crate::exec::RequestReport;
 /// The log lines of a finished request: what it did, then what failed.
 pub fn finished(file: &str, report: &RequestReport) {
     let failure = report.error.as_deref();
-    if let Some(status) = report.status {
+    // The headline's words are made only when it is shown (not under -q).
+    if let Some(status) = report.status
+        && tracing::enabled!(tracing::Level::INFO)
+    {
         let tls_words = report.tls.as_ref().map_or_else(String::new, |tls| {
             format!(
                 ", {}, {}",

@@ -42,6 +42,8 @@ pub struct Presenter {
     /// `-v` lines are shown (debug level on): read at each attempt's start.
     verbose_on: bool,
     pub results: Vec<FileResult>,
+    /// The files' names as logs show them, in the order of `results`.
+    file_names: Vec<std::sync::Arc<str>>,
     /// A report file will be written: every request's report is kept whole.
     keep_reports: bool,
 }
@@ -92,6 +94,10 @@ impl Presenter {
             verbose: Vec::new(),
             sent_at: 0,
             verbose_on: false,
+            file_names: plan
+                .iter()
+                .map(|p| std::sync::Arc::from(p.path.display().to_string()))
+                .collect(),
             results: plan.into_iter().map(FileResult::new).collect(),
             keep_reports,
         }
@@ -102,11 +108,12 @@ impl Presenter {
         self.closed.as_deref()
     }
 
-    fn file_name(&self) -> String {
-        self.results
+    /// The file's name as logs show it, made once per file (not once per event).
+    fn file_name(&self) -> std::sync::Arc<str> {
+        self.file_names
             .get(self.file)
-            .map(|r| r.plan.path.display().to_string())
-            .unwrap_or_default()
+            .cloned()
+            .unwrap_or_else(|| std::sync::Arc::from(""))
     }
 
     /// Writes to stdout, unless it failed before.
