@@ -75,6 +75,11 @@ fn shown_url(base_shown: &str, path_shown: &str, query: &[(String, String)]) -> 
     if let Ok(url) = Url::parse(&shown) {
         shown = url.to_string();
     }
+    with_query(shown, query)
+}
+
+/// `shown` with the query parameters added, as shown.
+fn with_query(mut shown: String, query: &[(String, String)]) -> String {
     if !query.is_empty() {
         let mut pairs = url::form_urlencoded::Serializer::new(String::new());
         for (name, value) in query {
@@ -99,13 +104,20 @@ pub async fn prepare(
     let missing = PrepareError::MissingCapture;
     let path = request.path.render(captures).map_err(missing)?;
     let mut url = join(&client.base, &path.value).map_err(PrepareError::Invalid)?;
+    // Nothing secret in the base or the path: what is shown of them is what was joined, without
+    // parsing it a second time.
+    let same_base = base_shown.trim_end_matches('/') == client.base.as_str().trim_end_matches('/');
+    let plain = (same_base && path.shown == path.value).then(|| url.to_string());
     let mut query_shown = Vec::new();
     for (name, value) in &request.query {
         let value = value.render(captures).map_err(missing)?;
         url.query_pairs_mut().append_pair(name, &value.value);
         query_shown.push((name.clone(), value.shown));
     }
-    let url_shown = shown_url(base_shown, &path.shown, &query_shown);
+    let url_shown = match plain {
+        Some(plain) => with_query(plain, &query_shown),
+        None => shown_url(base_shown, &path.shown, &query_shown),
+    };
     // The URL as the user wrote it: with a `server_name` or `connect_to`, the one sent names
     // another host or port.
     let mut logical = url.clone();
