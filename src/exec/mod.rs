@@ -24,7 +24,7 @@ use crate::diagnostic::Source;
 use crate::load::Loaded;
 use crate::secret::Redactor;
 use crate::tls::TlsClient;
-use crate::tls::inspect::{CertInfo, format_time};
+use crate::tls::inspect::CertInfo;
 use crate::tls::observe::Handshake;
 
 pub use body::BodyKind;
@@ -711,7 +711,7 @@ fn tls_report(
             .map(|c| CertificateReport {
                 subject: c.subject.clone(),
                 issuer: c.issuer.clone(),
-                not_after: format_time(c.not_after),
+                not_after: c.not_after_shown.clone(),
             })
             .collect(),
     };

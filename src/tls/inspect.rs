@@ -16,6 +16,8 @@ pub struct CertInfo {
     /// Unix seconds.
     pub not_before: i64,
     pub not_after: i64,
+    /// `not_after` as reports show it ("2027-01-01 00:00:00 UTC"), written once per handshake.
+    pub not_after_shown: String,
     pub is_ca: bool,
     /// DNS names and IP addresses it is valid for.
     pub names: Vec<String>,
@@ -55,6 +57,7 @@ impl CertInfo {
             key_type: key_type(&cert),
             not_before: cert.validity().not_before.timestamp(),
             not_after: cert.validity().not_after.timestamp(),
+            not_after_shown: format_time(cert.validity().not_after.timestamp()),
             is_ca: cert.is_ca(),
             names,
             serial: colon_hex(cert.raw_serial()),
