@@ -168,6 +168,18 @@ impl Redactor {
         self.extend(encoded_forms(secret));
     }
 
+    /// This redactor with `secrets` hidden too; itself, not a copy, when there are none.
+    pub fn with<'a, 's>(
+        &'a self,
+        secrets: impl IntoIterator<Item = &'s str>,
+    ) -> std::borrow::Cow<'a, Redactor> {
+        let mut extended = std::borrow::Cow::Borrowed(self);
+        for secret in secrets {
+            extended.to_mut().add(secret);
+        }
+        extended
+    }
+
     /// Hides the Basic credentials `user:password` as a client sends them (base64), besides
     /// the password itself.
     pub fn add_basic(&mut self, user: &str, password: &str) {
@@ -224,10 +236,18 @@ impl Redactor {
         }
     }
 
+    /// `text` with every secret in it hidden; the text itself when it holds none.
+    pub fn redacted(&self, text: String) -> String {
+        match &self.finder {
+            Some(finder) if finder.is_match(&text) => self.redact(&text),
+            _ => text,
+        }
+    }
+
     /// Redacts every string of a JSON value, keys included.
     pub fn redact_json(&self, value: &mut serde_json::Value) {
         match value {
-            serde_json::Value::String(s) => *s = self.redact(s),
+            serde_json::Value::String(s) => *s = self.redacted(std::mem::take(s)),
             serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
             serde_json::Value::Object(fields) => {
                 let hides_a_key = fields.keys().any(|k| self.redact(k) != *k);

@@ -92,6 +92,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         output: args.output,
         // -v, or RUST_LOG asking for the same lines.
         exchange_shown: tracing::enabled!(target: "runner::report::present", tracing::Level::DEBUG),
+        reported: !args.report.is_empty() || args.output == crate::exec::OutputMode::Json,
         only: args.only.clone(),
         fail_fast: args.fail_fast,
     };

@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::body::BodyKind;
-use super::outcome::{CertificateReport, Finished};
+use super::outcome::{Finished, ServerChain};
 
 /// Where the bytes of a body go as they arrive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub enum Event {
         request: String,
         status: u16,
         headers: Vec<(String, String)>,
-        certificates: Vec<CertificateReport>,
+        certificates: ServerChain,
     },
     /// A redirect is followed: to the URL shown (secrets hidden); `stripped`: the hop carries
     /// nothing of the suite's (another origin).

@@ -30,7 +30,7 @@ use crate::tls::observe::Handshake;
 pub use body::BodyKind;
 pub use event::{Destination, Event, Listener, Unwritable};
 pub use outcome::{
-    Body, CertificateReport, ExpectationReport, Finished, RequestReport, TlsReport, Verdict,
+    Body, ExpectationReport, Finished, RequestReport, ServerChain, TlsReport, Verdict,
 };
 
 /// `--output`: what goes to stdout.
@@ -53,6 +53,9 @@ pub struct Settings {
     /// The logs show what each request exchanged (`-v`): the headers and bodies sent and
     /// received are worked out for them. Without it, nothing per request is spent on that.
     pub exchange_shown: bool,
+    /// A report file (`--report`) or `--output json` shows each request in full: the
+    /// response's headers are kept for it. Without them or `-v`, they are not copied.
+    pub reported: bool,
     /// `--only`: run just these requests (all when empty).
     pub only: Vec<String>,
     /// `--fail-fast`: stop at the first request that does not pass.
@@ -362,7 +365,7 @@ async fn attempt(
         name: request.name.clone(),
         endpoint: target.endpoint.name.clone(),
         method: request.method.to_string(),
-        url: format!("{}{}", target.endpoint.url_shown, request.path.shown()),
+        url: String::new(),
         status: None,
         headers: Vec::new(),
         body: Body::None,
@@ -378,21 +381,16 @@ async fn attempt(
         hints: Vec::new(),
     };
     let shown = settings.exchange_shown;
-    let prepared = match send::prepare(target.client, target.endpoint, request, captures, shown)
-        .await
-    {
-        Ok(prepared) => prepared,
-        Err(send::PrepareError::MissingCapture(name)) => {
-            let message = format!(
-                "`{{{{{name}}}}}` has no value: the request that captures it failed or did not run"
-            );
-            return failed(report, Verdict::Failed, message, false);
-        }
-        Err(send::PrepareError::Invalid(message)) => {
-            return failed(report, Verdict::Broken, redactor.redact(&message), false);
-        }
-    };
-    report.url = prepared.url_shown.clone();
+    let mut prepared =
+        match send::prepare(target.client, target.endpoint, request, captures, shown).await {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                // The URL as written: the one joined is not known.
+                report.url = format!("{}{}", target.endpoint.url_shown, request.path.shown());
+                return not_prepared(report, error, redactor);
+            }
+        };
+    report.url = std::mem::take(&mut prepared.url_shown);
     // The cookies the jar sends with this request, as `-v` shows them (secrets hidden).
     let cookies = target
         .client
@@ -420,7 +418,7 @@ async fn attempt(
             .collect(),
     };
     // Hidden with what is known now; again at the end, with what this request captures.
-    report.sent_body = prepared.body_shown.as_deref().map(|b| redactor.redact(b));
+    report.sent_body = prepared.body_shown.map(|b| redactor.redacted(b));
     if let Err(unwritable) = listener.event(started_event) {
         return unwritten(report, unwritable);
     }
@@ -500,27 +498,19 @@ async fn attempt(
     let headers = response.headers().clone();
     // A secret this request captures from a header is hidden in its own headers too.
     let own_secrets = capture::secret_header_values(request, &headers);
-    let with_own;
-    let redactor = if own_secrets.is_empty() {
-        redactor
-    } else {
-        let mut extended = redactor.clone();
-        for secret in &own_secrets {
-            extended.add(secret);
-        }
-        with_own = extended;
-        &with_own
-    };
+    let redactor = &*redactor.with(own_secrets.iter().map(String::as_str));
     report.status = Some(status);
-    report.headers = headers
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.to_string(),
-                redactor.redact(&String::from_utf8_lossy(value.as_bytes())),
-            )
-        })
-        .collect();
+    if shown || settings.reported {
+        report.headers = headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.to_string(),
+                    redactor.redact(&String::from_utf8_lossy(value.as_bytes())),
+                )
+            })
+            .collect();
+    }
     // The handshake of the connection the answer came on, read once for this response.
     let handshake = target
         .tls
@@ -606,16 +596,14 @@ async fn attempt(
     );
     report.expectations.extend(capture_failures);
     // The secrets this request captured are hidden in its own output too.
-    let mut redactor = redactor.clone();
-    for (_, value) in captured.iter().filter(|(_, c)| c.secret) {
-        redactor.add(&value.value);
-    }
+    let secrets = captured.iter().filter(|(_, c)| c.secret);
+    let redactor = &*redactor.with(secrets.map(|(_, c)| c.value.as_str()));
     for check in &mut report.expectations {
-        check.expected = redactor.redact(&check.expected);
-        check.actual = redactor.redact(&check.actual);
+        check.expected = redactor.redacted(std::mem::take(&mut check.expected));
+        check.actual = redactor.redacted(std::mem::take(&mut check.actual));
     }
-    report.sent_body = report.sent_body.as_deref().map(|b| redactor.redact(b));
-    report.body = receive::present(&received, request, &redactor);
+    report.sent_body = report.sent_body.take().map(|b| redactor.redacted(b));
+    report.body = receive::present(&received, request, redactor);
     if report.expectations.iter().all(|c| c.passed) {
         return Attempt {
             report,
@@ -644,6 +632,21 @@ async fn attempt(
 /// The attempt's results could not be written: it ends here, and is not tried again.
 fn unwritten(report: RequestReport, unwritable: Unwritable) -> Attempt {
     failed(report, Verdict::Unwritten, unwritable.0, false)
+}
+
+/// The attempt of a request that could not be built.
+fn not_prepared(report: RequestReport, error: send::PrepareError, redactor: &Redactor) -> Attempt {
+    match error {
+        send::PrepareError::MissingCapture(name) => {
+            let message = format!(
+                "`{{{{{name}}}}}` has no value: the request that captures it failed or did not run"
+            );
+            failed(report, Verdict::Failed, message, false)
+        }
+        send::PrepareError::Invalid(message) => {
+            failed(report, Verdict::Broken, redactor.redact(&message), false)
+        }
+    }
 }
 
 fn failed(
@@ -683,10 +686,9 @@ fn tls_report(
             } else {
                 "TLS"
             }
-            .to_owned()
         })
         // Through a proxy's tunnel the client reports nothing: the handshake record tells.
-        .or_else(|| handshake.version.map(str::to_owned));
+        .or(handshake.version);
     let chain: std::sync::Arc<[CertInfo]> = if chain.is_empty() {
         info.and_then(reqwest::tls::TlsInfo::peer_certificate)
             .and_then(|der| CertInfo::from_der(der).ok())
@@ -697,23 +699,13 @@ fn tls_report(
     };
     let report = TlsReport {
         version,
-        alpn: Some(
-            if response.version() == http::Version::HTTP_2 {
-                "h2"
-            } else {
-                "http/1.1"
-            }
-            .to_owned(),
-        ),
+        alpn: Some(if response.version() == http::Version::HTTP_2 {
+            "h2"
+        } else {
+            "http/1.1"
+        }),
         client_certificate: handshake.client_cert_sent,
-        server_certificate: chain
-            .iter()
-            .map(|c| CertificateReport {
-                subject: c.subject.clone(),
-                issuer: c.issuer.clone(),
-                not_after: c.not_after_shown.clone(),
-            })
-            .collect(),
+        server_certificate: ServerChain(chain.clone()),
     };
     (report, chain)
 }

@@ -1,7 +1,11 @@
 //! What the executor returns: a request's report and verdict. `report` presents these; the
 //! executor never prints them itself.
 
+use std::sync::Arc;
+
 use serde::Serialize;
+
+use crate::tls::inspect::CertInfo;
 
 /// How a request ended, from best to worst: a run's exit code follows its worst verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -93,18 +97,32 @@ pub enum Body {
 /// The TLS session a request used.
 #[derive(Debug, Clone, Serialize)]
 pub struct TlsReport {
-    pub version: Option<String>,
-    pub alpn: Option<String>,
+    pub version: Option<&'static str>,
+    pub alpn: Option<&'static str>,
     pub client_certificate: bool,
-    pub server_certificate: Vec<CertificateReport>,
+    pub server_certificate: ServerChain,
 }
 
-/// A certificate the server presented.
-#[derive(Debug, Clone, Serialize)]
-pub struct CertificateReport {
-    pub subject: String,
-    pub issuer: String,
-    pub not_after: String,
+/// The certificates the server presented, read once per handshake and shared by the requests
+/// of its connection; a report shows each one's subject, issuer and expiry.
+#[derive(Debug, Clone, Default)]
+pub struct ServerChain(pub Arc<[CertInfo]>);
+
+impl Serialize for ServerChain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A certificate as a report shows it.
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            subject: &'a str,
+            issuer: &'a str,
+            not_after: &'a str,
+        }
+        serializer.collect_seq(self.0.iter().map(|c| Shown {
+            subject: &c.subject,
+            issuer: &c.issuer,
+            not_after: &c.not_after_shown,
+        }))
+    }
 }
 
 /// One expectation and whether it held.

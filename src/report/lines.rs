@@ -14,7 +14,7 @@ pub fn finished(file: &str, report: &RequestReport) {
         let tls_words = report.tls.as_ref().map_or_else(String::new, |tls| {
             format!(
                 ", {}, {}",
-                tls.version.as_deref().unwrap_or("TLS"),
+                tls.version.unwrap_or("TLS"),
                 if tls.client_certificate {
                     "client certificate presented"
                 } else {
@@ -48,7 +48,7 @@ pub fn finished(file: &str, report: &RequestReport) {
             status,
             duration_ms = report.duration_ms,
             attempts = report.attempts,
-            tls_version = report.tls.as_ref().and_then(|t| t.version.as_deref()).unwrap_or(""),
+            tls_version = report.tls.as_ref().and_then(|t| t.version).unwrap_or(""),
             client_certificate = report.tls.as_ref().is_some_and(|t| t.client_certificate),
             "{}: {} {} -> {} in {} ms{via}{tls_words}{attempts}",
             report.name,

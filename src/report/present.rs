@@ -190,10 +190,10 @@ impl Presenter {
                 )));
                 self.verbose
                     .extend(headers.into_iter().map(|(h, v)| Verbose::header('<', h, v)));
-                for cert in certificates {
+                for cert in certificates.0.iter() {
                     self.verbose.push(Verbose::detail(format!(
                         "  server certificate: {}, issued by {}, valid until {}",
-                        cert.subject, cert.issuer, cert.not_after
+                        cert.subject, cert.issuer, cert.not_after_shown
                     )));
                 }
                 Ok(())
@@ -299,8 +299,8 @@ impl Presenter {
         if let Some(tls) = &report.tls {
             self.verbose.push(Verbose::detail(format!(
                 "  TLS: {}, ALPN {}, {}",
-                tls.version.as_deref().unwrap_or("TLS"),
-                tls.alpn.as_deref().unwrap_or("none"),
+                tls.version.unwrap_or("TLS"),
+                tls.alpn.unwrap_or("none"),
                 if tls.client_certificate {
                     "client certificate presented"
                 } else {
