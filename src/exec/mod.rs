@@ -397,7 +397,7 @@ async fn attempt(
         .jar
         .as_ref()
         .filter(|_| shown)
-        .and_then(|jar| reqwest::cookie::CookieStore::cookies(jar.as_ref(), &prepared.sent))
+        .and_then(|jar| reqwest::cookie::CookieStore::cookies(jar.as_ref(), prepared.request.url()))
         .and_then(|v| {
             v.to_str()
                 .ok()

@@ -18,8 +18,6 @@ pub struct Prepared {
     /// The URL as the suite names it (the endpoint's host, even with a `server_name`): where a
     /// redirect's `Location` is resolved and origins are compared.
     pub logical: Url,
-    /// The URL as sent (the jar's cookies are those of its host).
-    pub sent: Url,
     /// Every header sent, by name, as it may be shown (what the suite set from its
     /// templates, the client's own, content-length, a sensitive value as `***`).
     pub headers_shown: Vec<(String, String)>,
@@ -121,9 +119,12 @@ pub async fn prepare(
     // The URL as the user wrote it: with a `server_name` or `connect_to`, the one sent names
     // another host or port.
     let mut logical = url.clone();
-    let _ = logical.set_host(endpoint.url.host_str());
-    let _ = logical.set_port(endpoint.url.port());
-    let sent = url.clone();
+    if logical.host_str() != endpoint.url.host_str() {
+        let _ = logical.set_host(endpoint.url.host_str());
+    }
+    if logical.port() != endpoint.url.port() {
+        let _ = logical.set_port(endpoint.url.port());
+    }
     let builder = client.http.request(request.method.clone(), url);
     let limit = request.timeout.unwrap_or(endpoint.timeout);
     let (builder, suite_headers) = fill(builder, request, captures, true, true, limit).await?;
@@ -142,7 +143,6 @@ pub async fn prepare(
         request: built,
         url_shown,
         logical,
-        sent,
         headers_shown,
         body_shown,
     })

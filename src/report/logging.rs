@@ -1,7 +1,7 @@
 //! Logs on stderr through `tracing`: a readable line per event, or one JSON object per event
 //! with named fields. `RUST_LOG` wins over `-v`/`-q`.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use tracing::field::{Field, Visit};
 
@@ -101,23 +101,31 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let prefix = match *event.metadata().level() {
-            Level::ERROR => format!("{} ", paint("error:", Style::Error)),
-            Level::WARN => format!("{} ", paint("warning:", Style::Warning)),
-            _ => String::new(),
+        match *event.metadata().level() {
+            Level::ERROR => write!(writer, "{} ", paint("error:", Style::Error))?,
+            Level::WARN => write!(writer, "{} ", paint("warning:", Style::Warning))?,
+            _ => {}
+        }
+        let mut message = Message {
+            out: &mut writer,
+            written: Ok(()),
         };
-        let mut message = Message(String::new());
         event.record(&mut message);
-        writeln!(writer, "{prefix}{}", message.0)
+        message.written?;
+        writeln!(writer)
     }
 }
 
-struct Message(String);
+/// Writes an event's message where the line goes, without a copy of its own.
+struct Message<'w, 'a> {
+    out: &'w mut Writer<'a>,
+    written: fmt::Result,
+}
 
-impl Visit for Message {
+impl Visit for Message<'_, '_> {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if field.name() == "message" {
-            let _ = write!(self.0, "{value:?}");
+            self.written = write!(self.out, "{value:?}");
         }
     }
 }
