@@ -172,6 +172,66 @@ fn a_panicking_suite_is_an_internal_error_in_every_mode() {
 }
 
 #[test]
+fn a_panicking_file_ends_alone_where_files_share_a_thread() {
+    // More files than cores: each thread runs several files at once, the panicking one among
+    // them; its neighbours finish, and in input order.
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let files = 2 * cores + 1;
+    let serving = serve_demo();
+    let mut test = Test::new("panic-shared");
+    let mut args = vec!["run".to_owned()];
+    let mut expected = Vec::new();
+    for file in 0..files {
+        let name = format!("f{file:02}.toml");
+        if file == cores {
+            let boom = "[[requests]]\nname = \"boom\"\npath = \"/get\"\n";
+            test = test.file(&name, &suite(&serving, boom));
+            expected.push(format!(
+                "error: internal error while running {name}: RUNNER_FAULT_PANIC at request boom"
+            ));
+        } else {
+            test = test.file(&name, &suite(&serving, &requests(1, "/get")));
+            expected.push(
+                "r1: GET https://localhost:PORT/get -> 200 OK in N ms, TLSv1.3, no client certificate"
+                    .to_owned(),
+            );
+        }
+        args.push(name);
+    }
+    expected.push(format!(
+        "{files} files, {files} requests: {} passed, 0 failed, 1 could not complete, in N s",
+        files - 1
+    ));
+    let jobs = files.to_string();
+    args.extend([
+        "--jobs".to_owned(),
+        jobs,
+        "--output".to_owned(),
+        "none".to_owned(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = test
+        .args(&args)
+        .env("RUNNER_FAULT_PANIC", "boom")
+        .env("RUST_BACKTRACE", "0")
+        .replace(&serving.server.addr.port().to_string(), "PORT")
+        .code(3)
+        .any_stderr()
+        .run();
+    let logs: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| {
+            !(l.is_empty()
+                || l.starts_with("thread ")
+                || l.starts_with("note: ")
+                || *l == "RUNNER_FAULT_PANIC at request boom")
+        })
+        .collect();
+    assert_eq!(logs, expected, "{}", run.stderr);
+}
+
+#[test]
 fn destinations_are_ready_before_anything_is_sent() {
     let serving = serve_demo();
     let one = suite(&serving, &requests(1, "/get"));

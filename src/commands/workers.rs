@@ -1,10 +1,10 @@
-//! The threads that run suite files for `runner run`: each takes the next file in input order
-//! and runs it on a current-thread runtime of its own, so a file's requests pay for no
-//! cross-thread wake-ups, and `--jobs N` files run on N threads. A file whose run panics is
-//! reported as ended with the panic's words, never lost.
+//! The threads that run suite files for `runner run`: one per core (at most `--jobs`), each
+//! with a current-thread runtime of its own, so a file's requests pay for no cross-thread
+//! wake-ups. `--jobs N` files run at a time, spread over the threads; each takes the next file
+//! in input order. A file whose run panics is reported as ended with the panic's words, never
+//! lost.
 
 use std::collections::VecDeque;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -37,8 +37,8 @@ impl Workers {
     }
 }
 
-/// Starts `jobs` workers over the files; each file's end (and its panic, if it panicked) is
-/// sent to `ended` with its index.
+/// Runs `jobs` files at a time over the files, on as many threads as there are cores (at most
+/// `jobs`); each file's end (and its panic, if it panicked) is sent to `ended` with its index.
 pub fn start(
     ready: Vec<Ready>,
     settings: Settings,
@@ -47,63 +47,98 @@ pub fn start(
     stop: &Arc<AtomicBool>,
     ended: UnboundedSender<(usize, Option<String>)>,
 ) -> Result<Workers, Error> {
-    let queue: Arc<Mutex<VecDeque<(usize, Ready)>>> =
-        Arc::new(Mutex::new(ready.into_iter().enumerate().collect()));
+    let queue: Queue = Arc::new(Mutex::new(ready.into_iter().enumerate().collect()));
     let settings = Arc::new(settings);
+    let jobs = jobs.max(1);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, jobs);
     let mut workers = Vec::new();
-    for number in 0..jobs {
-        let (queue, settings, sequencer, stop, ended) = (
-            Arc::clone(&queue),
-            Arc::clone(&settings),
-            Arc::clone(sequencer),
-            Arc::clone(stop),
-            ended.clone(),
-        );
+    for number in 0..threads {
+        // `jobs` spread over the threads: 8 on 2 cores is 4 files at a time on each.
+        let slots = jobs / threads + usize::from(number < jobs % threads);
+        let shared = Slot {
+            queue: Arc::clone(&queue),
+            settings: Arc::clone(&settings),
+            sequencer: Arc::clone(sequencer),
+            stop: Arc::clone(stop),
+            ended: ended.clone(),
+        };
         let worker = std::thread::Builder::new()
             .name(format!("runner-{number}"))
-            .spawn(move || work(&queue, &settings, &sequencer, &stop, &ended))
+            .spawn(move || work(&shared, slots))
             .map_err(Error::Runtime)?;
         workers.push(worker);
     }
     Ok(Workers(workers))
 }
 
-fn work(
-    queue: &Mutex<VecDeque<(usize, Ready)>>,
-    settings: &Settings,
-    sequencer: &Shared,
-    stop: &AtomicBool,
-    ended: &UnboundedSender<(usize, Option<String>)>,
-) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    loop {
-        let next = queue
+/// The files still to run, in input order, with their index.
+type Queue = Arc<Mutex<VecDeque<(usize, Ready)>>>;
+
+/// What each file slot of a worker shares.
+#[derive(Clone)]
+struct Slot {
+    queue: Queue,
+    settings: Arc<Settings>,
+    sequencer: Shared,
+    stop: Arc<AtomicBool>,
+    ended: UnboundedSender<(usize, Option<String>)>,
+}
+
+impl Slot {
+    fn next(&self) -> Option<(usize, Ready)> {
+        self.queue
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .pop_front();
-        let Some((index, suite)) = next else {
-            return;
-        };
-        let panic = match &runtime {
-            Ok(runtime) => {
-                let mut sink = FileSink::new(index, Arc::clone(sequencer));
-                let run = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    runtime.block_on(exec::run_suite(
-                        &suite.loaded,
-                        &suite.clients,
-                        settings,
-                        &mut sink,
-                        stop,
-                    ))
-                }));
-                run.err().map(|payload| panic_message(payload.as_ref()))
+            .pop_front()
+    }
+}
+
+/// One worker thread: `slots` files at a time on one current-thread runtime, so that while
+/// one file waits for its server, another's request goes on without a thread switch.
+fn work(shared: &Slot, slots: usize) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            while let Some((index, _)) = shared.next() {
+                let _ = shared
+                    .ended
+                    .send((index, Some(format!("cannot start a runtime: {error}"))));
             }
-            Err(error) => Some(format!("cannot start a runtime: {error}")),
-        };
+            return;
+        }
+    };
+    let files = tokio::task::LocalSet::new();
+    files.block_on(&runtime, async {
+        let slots: Vec<_> = (0..slots)
+            .map(|_| tokio::task::spawn_local(run_files(shared.clone())))
+            .collect();
+        for slot in slots {
+            let _ = slot.await;
+        }
+    });
+}
+
+/// Runs the next file until none is left.
+async fn run_files(shared: Slot) {
+    while let Some((index, suite)) = shared.next() {
+        let mut sink = FileSink::new(index, Arc::clone(&shared.sequencer));
+        let (settings, stop) = (Arc::clone(&shared.settings), Arc::clone(&shared.stop));
+        // A task of its own: a panic ends this file only, and says why.
+        let run = tokio::task::spawn_local(async move {
+            exec::run_suite(&suite.loaded, &suite.clients, &settings, &mut sink, &stop).await;
+        })
+        .await;
+        let panic = run.err().map(|error| match error.try_into_panic() {
+            Ok(payload) => panic_message(payload.as_ref()),
+            Err(error) => format!("its run was cancelled: {error}"),
+        });
         // The main thread may be gone after an interruption: nobody listens any more.
-        let _ = ended.send((index, panic));
+        let _ = shared.ended.send((index, panic));
     }
 }
 
