@@ -140,17 +140,7 @@ fn a_panicking_suite_is_an_internal_error_in_every_mode() {
             .any_stderr();
         let dir = test.dir().to_owned();
         let run = test.run();
-        // Rust's own panic message comes when the panic happens, whichever file is shown.
-        let logs: Vec<&str> = run
-            .stderr
-            .lines()
-            .filter(|l| {
-                !(l.is_empty()
-                    || l.starts_with("thread ")
-                    || l.starts_with("note: ")
-                    || *l == "RUNNER_FAULT_PANIC at request boom")
-            })
-            .collect();
+        let logs = without_panic_noise(&run.stderr);
         assert_eq!(
             logs,
             [
@@ -218,8 +208,13 @@ fn a_panicking_file_ends_alone_where_files_share_a_thread() {
         .code(3)
         .any_stderr()
         .run();
-    let logs: Vec<&str> = run
-        .stderr
+    assert_eq!(without_panic_noise(&run.stderr), expected, "{}", run.stderr);
+}
+
+/// runner's log lines, without Rust's own panic message: it comes when the panic happens,
+/// whichever file is being shown.
+fn without_panic_noise(stderr: &str) -> Vec<&str> {
+    stderr
         .lines()
         .filter(|l| {
             !(l.is_empty()
@@ -227,8 +222,7 @@ fn a_panicking_file_ends_alone_where_files_share_a_thread() {
                 || l.starts_with("note: ")
                 || *l == "RUNNER_FAULT_PANIC at request boom")
         })
-        .collect();
-    assert_eq!(logs, expected, "{}", run.stderr);
+        .collect()
 }
 
 #[test]

@@ -488,16 +488,7 @@ fn exit_codes_follow_the_worst_request() {
 fn a_large_download_streams_to_its_file() {
     const SIZE: u64 = 1 << 30;
     let serving = serve_demo();
-    let dir = crate::support::tempdir("download");
-    fs::write(
-        dir.join("suite.toml"),
-        format!(
-            "[endpoints.api]\nurl = \"{}\"\nsecure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"download\"\npath = \"/bytes/{SIZE}\"\noutput = \"big.bin\"\n",
-            serving.base_url(),
-            root().join("configs/certs/ca.crt").display()
-        ),
-    )
-    .expect("write");
+    let dir = download_suite("download", &serving, SIZE, "output = \"big.bin\"\n");
     let child = runner(&dir, &["run", "suite.toml", "-q"])
         .spawn()
         .expect("runner starts");
@@ -519,16 +510,7 @@ fn a_large_download_streams_to_its_file() {
 fn a_large_binary_body_in_json_output_is_not_held() {
     const SIZE: u64 = 128 << 20;
     let serving = serve_demo();
-    let dir = crate::support::tempdir("json-binary");
-    fs::write(
-        dir.join("suite.toml"),
-        format!(
-            "[endpoints.api]\nurl = \"{}\"\nsecure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"download\"\npath = \"/bytes/{SIZE}\"\n",
-            serving.base_url(),
-            root().join("configs/certs/ca.crt").display()
-        ),
-    )
-    .expect("write");
+    let dir = download_suite("json-binary", &serving, SIZE, "");
     let out = dir.join("out.json");
     let child = runner(&dir, &["run", "suite.toml", "-q", "--output", "json"])
         .stdout(fs::File::create(&out).expect("stdout file"))
@@ -544,6 +526,22 @@ fn a_large_binary_body_in_json_output_is_not_held() {
     );
     // Holding it up to max_body (64 MiB) was the old way.
     assert!(peak_kb < 40 * 1024, "peak resident memory {peak_kb} kB");
+}
+
+/// A folder with `suite.toml`: one request named "download" of `size` bytes from the demo
+/// server, with `extra` lines added to it.
+fn download_suite(name: &str, serving: &Serving, size: u64, extra: &str) -> std::path::PathBuf {
+    let dir = crate::support::tempdir(name);
+    fs::write(
+        dir.join("suite.toml"),
+        format!(
+            "[endpoints.api]\nurl = \"{}\"\nsecure_socket = {{ cert = \"{}\" }}\n\n[[requests]]\nname = \"download\"\npath = \"/bytes/{size}\"\n{extra}",
+            serving.base_url(),
+            root().join("configs/certs/ca.crt").display()
+        ),
+    )
+    .expect("write");
+    dir
 }
 
 /// Waits for `child`, reading its peak resident memory (kB) as it runs.
