@@ -15,7 +15,7 @@ use crate::tls::{self, ProxyTrust, TlsClient, TlsError};
 /// A suite and its endpoints' TLS, in endpoint order (`None` for `http://` endpoints).
 #[derive(Debug)]
 pub struct Loaded {
-    pub suite: Suite,
+    pub suite: Arc<Suite>,
     pub tls: Vec<Option<TlsClient>>,
     /// The trust of each endpoint's https:// proxy, when it has one.
     pub proxies: Vec<Option<Arc<ProxyTrust>>>,
@@ -72,7 +72,7 @@ pub fn load_offline(path: &Path, vars: &CommandLineVars) -> Result<Loaded, LoadE
 pub fn with_tls(suite: Suite) -> Result<Loaded, LoadError> {
     let tls = tls::build_suite(&suite).map_err(LoadError::Tls)?;
     Ok(Loaded {
-        suite,
+        suite: Arc::new(suite),
         tls: tls.clients,
         proxies: tls.proxies,
     })

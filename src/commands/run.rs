@@ -23,7 +23,7 @@ use crate::exec::{Settings, Verdict};
 use crate::load::{self, Loaded};
 use crate::report::destinations::{self, OutputUse, ReadyReport};
 use crate::report::present::Presenter;
-use crate::report::results::{Planned, PlannedRequest, Summary};
+use crate::report::results::{Planned, Summary};
 use crate::report::sequence::{Sequencer, Shared};
 use crate::report::{files, logging, progress};
 
@@ -237,23 +237,13 @@ fn planned(loaded: &Loaded, settings: &Settings) -> Planned {
     let suite = &loaded.suite;
     Planned {
         path: suite.source.path.clone(),
+        suite: Arc::clone(suite),
         requests: suite
             .requests
             .iter()
-            .filter(|r| settings.runs(r))
-            .map(|r| {
-                let endpoint = suite.endpoints.get(r.endpoint);
-                PlannedRequest {
-                    name: r.name.clone(),
-                    endpoint: endpoint.map(|e| e.name.clone()).unwrap_or_default(),
-                    method: r.method.to_string(),
-                    url: format!(
-                        "{}{}",
-                        endpoint.map(|e| e.url_shown.as_str()).unwrap_or_default(),
-                        r.path.shown()
-                    ),
-                }
-            })
+            .enumerate()
+            .filter(|(_, request)| settings.runs(request))
+            .map(|(index, _)| index)
             .collect(),
     }
 }

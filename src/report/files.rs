@@ -57,7 +57,7 @@ pub fn document(results: &[FileResult], summary: &Summary, skipped: &str) -> Val
                 skipped: r
                     .unfinished()
                     .map(|p| JsonSkipped {
-                        name: &p.name,
+                        name: p.name,
                         reason: skipped,
                     })
                     .collect(),

@@ -2,31 +2,38 @@
 //! that never ran are skipped, with the reason the run gives.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::suite::{Request, Suite};
 use crate::exec::{Body, Finished, RequestReport, Verdict};
 
-/// A request that is to run (after `--only`), as it is known before it runs.
-#[derive(Debug, Clone)]
-pub struct PlannedRequest {
-    pub name: String,
-    pub endpoint: String,
-    pub method: String,
-    /// Secrets as `***`, captures not filled in.
-    pub url: String,
+/// A request that is to run (after `--only`), as it is known before it runs: read from its
+/// suite when a report needs it, not copied for every request of the run.
+#[derive(Debug, Clone, Copy)]
+pub struct PlannedRequest<'a> {
+    pub name: &'a str,
+    request: &'a Request,
+    suite: &'a Suite,
 }
 
-impl PlannedRequest {
+impl PlannedRequest<'_> {
     /// A report for this request when it did not run, or its run was lost.
     pub fn report(&self, file: &str, error: Option<String>) -> RequestReport {
+        let endpoint = self.suite.endpoints.get(self.request.endpoint);
         RequestReport {
             file: file.to_owned(),
-            name: self.name.clone(),
-            endpoint: self.endpoint.clone(),
-            method: self.method.clone(),
-            url: self.url.clone(),
+            name: self.name.to_owned(),
+            endpoint: endpoint.map(|e| e.name.clone()).unwrap_or_default(),
+            method: self.request.method.to_string(),
+            // Secrets as `***`, captures not filled in.
+            url: format!(
+                "{}{}",
+                endpoint.map_or("", |e| e.url_shown.as_str()),
+                self.request.path.shown()
+            ),
             status: None,
             headers: Vec::new(),
             body: Body::None,
@@ -48,7 +55,9 @@ impl PlannedRequest {
 #[derive(Debug, Clone)]
 pub struct Planned {
     pub path: PathBuf,
-    pub requests: Vec<PlannedRequest>,
+    pub suite: Arc<Suite>,
+    /// The indices in `suite.requests` of those that are to run.
+    pub requests: Vec<usize>,
 }
 
 /// The requests of one suite file, as run.
@@ -67,16 +76,23 @@ impl FileResult {
     }
 
     /// The planned requests that did not finish, in order.
-    pub fn unfinished(&self) -> impl Iterator<Item = &PlannedRequest> {
+    pub fn unfinished(&self) -> impl Iterator<Item = PlannedRequest<'_>> {
         let finished: std::collections::HashSet<&str> = self
             .finished
             .iter()
             .map(|f| f.report.name.as_str())
             .collect();
+        let suite = &*self.plan.suite;
         self.plan
             .requests
             .iter()
-            .filter(move |p| !finished.contains(p.name.as_str()))
+            .filter_map(|&index| suite.requests.get(index))
+            .filter(move |request| !finished.contains(request.name.as_str()))
+            .map(move |request| PlannedRequest {
+                name: &request.name,
+                request,
+                suite,
+            })
     }
 }
 
