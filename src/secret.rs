@@ -222,26 +222,27 @@ impl Redactor {
         self.forms.is_empty()
     }
 
+    /// `text` with every secret in it hidden.
     pub fn redact(&self, text: &str) -> String {
-        match &self.finder {
-            Some(finder) if finder.is_match(text) => {
-                let mut out = String::with_capacity(text.len());
-                finder.replace_all_with(text, &mut out, |_, _, out| {
-                    out.push_str(REDACTED);
-                    true
-                });
-                out
-            }
-            _ => text.to_owned(),
-        }
+        self.hidden(text).unwrap_or_else(|| text.to_owned())
     }
 
     /// `text` with every secret in it hidden; the text itself when it holds none.
     pub fn redacted(&self, text: String) -> String {
-        match &self.finder {
-            Some(finder) if finder.is_match(&text) => self.redact(&text),
-            _ => text,
-        }
+        self.hidden(&text).unwrap_or(text)
+    }
+
+    /// `text` with its secrets hidden, when it holds any; without a secret, one scan and no
+    /// copy.
+    fn hidden(&self, text: &str) -> Option<String> {
+        let finder = self.finder.as_ref()?;
+        finder.find(text)?;
+        let mut out = String::with_capacity(text.len());
+        finder.replace_all_with(text, &mut out, |_, _, out| {
+            out.push_str(REDACTED);
+            true
+        });
+        Some(out)
     }
 
     /// Redacts every string of a JSON value, keys included.
@@ -250,7 +251,7 @@ impl Redactor {
             serde_json::Value::String(s) => *s = self.redacted(std::mem::take(s)),
             serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
             serde_json::Value::Object(fields) => {
-                let hides_a_key = fields.keys().any(|k| self.redact(k) != *k);
+                let hides_a_key = fields.keys().any(|k| self.hidden(k).is_some());
                 if hides_a_key {
                     let taken = std::mem::take(fields);
                     *fields = taken
@@ -327,5 +328,24 @@ mod tests {
             value,
             serde_json::json!({"headers": {"Authorization": "Bearer ***"}})
         );
+    }
+
+    #[test]
+    fn a_text_is_copied_only_when_it_holds_a_secret() {
+        let mut redactor = Redactor::default();
+        redactor.add("tok-123");
+        let plain = "nothing to hide".to_owned();
+        let at = plain.as_ptr();
+        let kept = redactor.redacted(plain);
+        assert_eq!(kept.as_ptr(), at, "the same string, not a copy");
+        assert_eq!(redactor.redacted("a tok-123 b".to_owned()), "a *** b");
+        let mut value = serde_json::json!({"tok-123": "x"});
+        redactor.redact_json(&mut value);
+        assert_eq!(value, serde_json::json!({"***": "x"}));
+        // An extension with secrets of its own leaves the base as it was; none: no copy.
+        let extended = redactor.with(["cap-456"]);
+        assert_eq!(extended.redact("cap-456 tok-123"), "*** ***");
+        assert_eq!(redactor.redact("cap-456"), "cap-456");
+        assert!(matches!(redactor.with([]), std::borrow::Cow::Borrowed(_)));
     }
 }

@@ -416,16 +416,14 @@ mod tests {
         assert_eq!(names[1999], "GET /get (api) #1999");
         assert_eq!(ORDINAL_PROBES.with(std::cell::Cell::get), 0);
     }
-}
-#[cfg(test)]
-mod sizes {
+
     /// A suite of 100,000 requests holds every request twice while it loads (as written and as
     /// read): rare parts (expectations on certificates, retries, JSON, form and multipart
     /// bodies) are boxed so that the common request stays small. RawRequest was 2,192 bytes.
     #[test]
     fn requests_stay_small() {
         use std::mem::size_of;
-        assert!(size_of::<super::raw::RawRequest>() <= 768);
-        assert!(size_of::<super::suite::Request>() <= 640);
+        assert!(size_of::<raw::RawRequest>() <= 768);
+        assert!(size_of::<suite::Request>() <= 640);
     }
 }

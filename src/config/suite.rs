@@ -393,6 +393,13 @@ pub struct Request {
 }
 
 impl Request {
+    /// Its URL as written, before it is sent: on `endpoint` (secrets as `***`), captures not
+    /// filled in.
+    pub fn url_written(&self, endpoint: Option<&Endpoint>) -> String {
+        let base = endpoint.map_or("", |e| e.url_shown.as_str());
+        format!("{base}{}", self.path.shown())
+    }
+
     /// Every template of the request: path, query, headers and body.
     pub fn templates(&self) -> Vec<&Template> {
         let mut templates = vec![&self.path];

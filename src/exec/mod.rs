@@ -386,7 +386,7 @@ async fn attempt(
             Ok(prepared) => prepared,
             Err(error) => {
                 // The URL as written: the one joined is not known.
-                report.url = format!("{}{}", target.endpoint.url_shown, request.path.shown());
+                report.url = request.url_written(Some(target.endpoint));
                 return not_prepared(report, error, redactor);
             }
         };

@@ -39,7 +39,7 @@ pub struct Presenter {
     verbose: Vec<Verbose>,
     /// Where in them the body sent goes (after the headers sent).
     sent_at: usize,
-    /// `-v` lines are shown (debug level on): read at each attempt's start.
+    /// `-v` lines are shown (debug level on): read once, the logs are set up before.
     verbose_on: bool,
     pub results: Vec<FileResult>,
     /// The files' names as logs show them, in the order of `results`.
@@ -93,7 +93,7 @@ impl Presenter {
             body: BodyState::default(),
             verbose: Vec::new(),
             sent_at: 0,
-            verbose_on: false,
+            verbose_on: tracing::enabled!(tracing::Level::DEBUG),
             file_names: plan
                 .iter()
                 .map(|p| std::sync::Arc::from(p.path.display().to_string()))
@@ -162,7 +162,6 @@ impl Presenter {
                 // -v shows the last attempt, under the request's headline; without -v nothing
                 // of it is made.
                 self.verbose.clear();
-                self.verbose_on = tracing::enabled!(tracing::Level::DEBUG);
                 if !self.verbose_on {
                     return Ok(());
                 }

@@ -28,12 +28,7 @@ impl PlannedRequest<'_> {
             name: self.name.to_owned(),
             endpoint: endpoint.map(|e| e.name.clone()).unwrap_or_default(),
             method: self.request.method.to_string(),
-            // Secrets as `***`, captures not filled in.
-            url: format!(
-                "{}{}",
-                endpoint.map_or("", |e| e.url_shown.as_str()),
-                self.request.path.shown()
-            ),
+            url: self.request.url_written(endpoint),
             status: None,
             headers: Vec::new(),
             body: Body::None,

@@ -398,11 +398,20 @@ fn provider(socket: &SecureSocket) -> CryptoProvider {
 /// keys take 10 rounds to 14, which both ends feel on large bodies (most servers take the
 /// client's order). Otherwise the provider's order stays.
 fn prefer_aes_128(suites: &mut [rustls::SupportedCipherSuite]) {
-    let rank = |suite: &rustls::SupportedCipherSuite| {
-        let name = format!("{:?}", suite.suite());
-        usize::from(!name.contains("AES_128_GCM"))
+    use rustls::CipherSuite::{
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        TLS13_AES_128_GCM_SHA256,
     };
-    suites.sort_by_key(rank);
+    let aes_128 = |suite: &rustls::SupportedCipherSuite| {
+        matches!(
+            suite.suite(),
+            TLS13_AES_128_GCM_SHA256
+                | TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+                | TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+        )
+    };
+    // Stable: the provider's order stays within each rank.
+    suites.sort_by_key(|suite| !aes_128(suite));
 }
 
 /// Certificates to trust: CAs become trust anchors; every certificate the suite lists is also
