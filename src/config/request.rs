@@ -27,21 +27,21 @@ impl Converter<'_> {
         };
         let query = self.pairs(&raw.query, captures);
         let headers = self.headers(&raw.headers, captures);
-        let body = self.body(raw, captures);
+        let body = self.body(raw, captures).map(|b| b.map(Box::new));
         let timeout = raw.timeout.as_ref().map(|d| self.timeout(d));
         let max_body = raw.max_body.as_ref().map(|s| self.size(s));
-        let retry = raw.retry.as_ref().map(|r| self.retry(r));
+        let retry = raw.retry.as_ref().map(|r| self.retry(r).map(Box::new));
         let output = match &raw.output {
             None => Some(Output::Stdout),
             Some(output) => match output.get().as_str() {
                 "stdout" => Some(Output::Stdout),
                 "none" => Some(Output::Discard),
-                _ => self.file(output).map(Output::File),
+                _ => self.file(output).map(|file| Output::File(Box::new(file))),
             },
         };
         let expect = match &raw.expect {
-            Some(expect) => self.expect(expect, captures),
-            None => Some(super::suite::Expect::default()),
+            Some(expect) => self.expect(expect, captures).map(|e| Some(Box::new(e))),
+            None => Some(None),
         };
         let capture_list = self.captures(&raw.capture);
         Some(Request {
@@ -57,7 +57,7 @@ impl Converter<'_> {
             decode: raw.decode.unwrap_or(true),
             retry: retry.transpose_none()?,
             output: output?,
-            expect: expect?,
+            expectations: expect?,
             captures: capture_list?,
             span: raw.span(),
         })

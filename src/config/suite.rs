@@ -378,21 +378,38 @@ pub struct Request {
     pub path: Template,
     pub query: Vec<(String, Template)>,
     pub headers: Vec<Header>,
-    pub body: Option<Body>,
+    // Boxed, as are retry, a file output and expectations: a request of a large suite is
+    // mostly none of them, and 100,000 requests are held at once.
+    pub body: Option<Box<Body>>,
     /// Replaces the endpoint's `timeout`: `Some(None)` is `timeout = "none"`.
     pub timeout: Option<Option<Duration>>,
     /// Answers are decoded (`decode`, default true).
     pub decode: bool,
     /// Replaces the endpoint's `max_body`.
     pub max_body: Option<u64>,
-    pub retry: Option<Retry>,
+    pub retry: Option<Box<Retry>>,
     pub output: Output,
-    pub expect: Expect,
+    /// `None`: no `[requests.expect]`, only the implicit status check ([`Request::expect`]).
+    pub expectations: Option<Box<Expect>>,
     pub captures: Vec<Capture>,
     pub span: Span,
 }
 
 impl Request {
+    /// Its expectations: those written, or none but the implicit status check.
+    pub fn expect(&self) -> &Expect {
+        static NONE: Expect = Expect {
+            status: None,
+            max_duration: None,
+            headers: Vec::new(),
+            json: Vec::new(),
+            cookies: Vec::new(),
+            body: None,
+            certificate: None,
+        };
+        self.expectations.as_deref().unwrap_or(&NONE)
+    }
+
     /// Its URL as written, before it is sent: on `endpoint` (secrets as `***`), captures not
     /// filled in.
     pub fn url_written(&self, endpoint: Option<&Endpoint>) -> String {
@@ -405,7 +422,7 @@ impl Request {
         let mut templates = vec![&self.path];
         templates.extend(self.query.iter().map(|(_, v)| v));
         templates.extend(self.headers.iter().map(|h| &h.value));
-        match &self.body {
+        match self.body.as_deref() {
             Some(Body::Text(text)) => templates.push(text),
             Some(Body::Json(value)) => templates.extend(value.templates()),
             Some(Body::Form(fields)) => templates.extend(fields.iter().map(|(_, v)| v)),
@@ -508,7 +525,7 @@ pub struct Retry {
 pub enum Output {
     Stdout,
     Discard,
-    File(FileRef),
+    File(Box<FileRef>),
 }
 
 /// Expectations on a response.

@@ -42,7 +42,7 @@ pub fn evaluate(
     captures: &Captures,
     source: &Source,
 ) -> Vec<ExpectationReport> {
-    let expect = &request.expect;
+    let expect = request.expect();
     let mut reports = vec![status(request, facts.status, source)];
     if let Some((max, span)) = &expect.max_duration {
         reports.push(ExpectationReport {
@@ -198,7 +198,7 @@ pub fn evaluate(
 
 /// The listed codes or classes; without `status`, any status below 400.
 fn status(request: &Request, status: u16, source: &Source) -> ExpectationReport {
-    let (passed, expected, location) = match &request.expect.status {
+    let (passed, expected, location) = match &request.expect().status {
         None => (
             status < 400,
             "a status below 400".to_owned(),

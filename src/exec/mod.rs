@@ -301,7 +301,7 @@ async fn run_request(
         };
         redactor.add_basic(&decode(url.username()), &decode(password));
     }
-    let retry = request.retry.as_ref().unwrap_or(&NO_RETRY);
+    let retry = request.retry.as_deref().unwrap_or(&NO_RETRY);
     let started = Instant::now();
     // `max_interval` caps every wait, the first one too; nothing exceeds a day.
     let cap = retry.max_interval.unwrap_or(crate::config::duration::MAX);

@@ -39,7 +39,9 @@ pub enum ReceiveError {
 
 /// Whether the request's expectations or captures read the body.
 fn body_is_read(request: &Request) -> bool {
-    !request.expect.json.is_empty() || request.expect.body.is_some() || !request.captures.is_empty()
+    !request.expect().json.is_empty()
+        || request.expect().body.is_some()
+        || !request.captures.is_empty()
 }
 
 /// Reads the body to its end, handing its chunks on where they go.

@@ -218,7 +218,7 @@ fn sent_headers(
 /// The body a request sends, as `-vv` shows it (before secrets are hidden in it).
 fn body_shown(built: &reqwest::Request, request: &Request) -> Option<String> {
     match (
-        &request.body,
+        request.body.as_deref(),
         built.body().and_then(reqwest::Body::as_bytes),
     ) {
         (Some(Body::File(file)), _) => Some(format!("[the file {}, streamed]", file.shown)),
@@ -286,7 +286,7 @@ async fn fill(
         }
     };
     let body = if with_body {
-        request.body.as_ref()
+        request.body.as_deref()
     } else {
         None
     };
