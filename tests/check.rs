@@ -370,3 +370,48 @@ fn ballerina_cert_validation_is_revocation() {
         .stderr_regex("(?s)error: `CRL_ONLY` is not a certValidation type.*Ballerina's types are \"OCSP_STAPLING\" and \"OCSP_CRL\".*")
         .run();
 }
+
+/// A suite large enough to be read in pieces (more than 512 KiB) loads, and a mistake deep in
+/// it is said exactly as in a small file: the same message at the same line and column.
+#[test]
+fn a_large_suite_is_read_and_its_mistakes_are_placed() {
+    let dir = tempdir("large-suite");
+    let endpoint = "[endpoints.api]\nurl = \"https://localhost:8443\"\n";
+    let requests = |count: usize| -> String {
+        (0..count)
+            .map(|i| {
+                format!("\n[[requests]]\nname = \"r{i}\"\npath = \"/{i}\"\noutput = \"none\"\n")
+            })
+            .collect()
+    };
+    let large = format!("{endpoint}{}", requests(12_000));
+    assert!(large.len() > 600 * 1024);
+    fs::write(dir.join("large.toml"), &large).expect("target/ is writable");
+    let outcome = run_in(&dir, &["check", "large.toml"]);
+    assert_eq!((outcome.code, outcome.stderr.as_str()), (0, ""));
+    assert!(
+        outcome
+            .stdout
+            .starts_with("large.toml: ok, 1 endpoint, 12000 requests\n"),
+        "{}",
+        outcome.stdout
+    );
+    assert!(outcome.stdout.contains("r11999"), "{}", outcome.stdout);
+
+    // A mistake in its last request, said whole.
+    let mistake = "\n[[requests]]\nname = \"last\"\npaht = \"/\"\n";
+    fs::write(dir.join("large.toml"), format!("{large}{mistake}")).expect("writable");
+    let outcome = run_in(&dir, &["check", "large.toml"]);
+    let line = 2 + 12_000 * 5 + 4;
+    assert_eq!(
+        (outcome.code, outcome.stderr.as_str()),
+        (
+            2,
+            format!(
+                "error: unknown key `paht`\n     --> large.toml:{line}:1\n      |\n\
+                 {line} | paht = \"/\"\n      | ^^^^\n      |\n      = help: did you mean `path`?\n"
+            )
+            .as_str()
+        )
+    );
+}

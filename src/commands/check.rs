@@ -22,7 +22,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
     let mut errors = Vec::new();
     let mut warned = false;
     let mut stdout = std::io::stdout().lock();
-    for file in files {
+    let last = files.len().saturating_sub(1);
+    for (index, file) in files.into_iter().enumerate() {
         let loaded = if args.offline {
             load::load_offline(&file, &vars)
         } else {
@@ -35,6 +36,11 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
                 stdout
                     .write_all(summary.as_bytes())
                     .map_err(Error::Output)?;
+                if index == last {
+                    // The process ends next: freeing a suite of 100,000 requests one piece at
+                    // a time would add a tenth to its check, for nothing.
+                    std::mem::forget(loaded);
+                }
             }
             Err(error) => errors.push(error),
         }

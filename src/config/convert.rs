@@ -17,7 +17,7 @@ use crate::secret::Secret;
 /// The state of one conversion: where we are and what went wrong so far.
 pub(super) struct Converter<'a> {
     pub source: &'a Arc<Source>,
-    pub scope: &'a Scope,
+    pub scope: &'a Scope<'a>,
     /// The suite file's folder: paths in the suite are relative to it.
     pub base_dir: &'a Path,
     pub errors: Vec<Diagnostic>,

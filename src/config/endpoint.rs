@@ -9,7 +9,7 @@ use super::convert::Converter;
 use super::raw::{
     RawCert, RawCertValidation, RawEndpoint, RawHttpVersion, RawKey, RawOtherOrigins, RawProtocol,
     RawProxy, RawProxyTable, RawRedirects, RawRevocation, RawRevocationScope, RawSecureSocket,
-    RawStapling, RawUnknownStatus,
+    RawStapling, RawSuite, RawUnknownStatus,
 };
 use super::spanned::Spanned;
 use super::suite::{
@@ -57,6 +57,14 @@ impl Converter<'_> {
             return None;
         }
         self.file(&cert).map(Some)
+    }
+
+    /// The suite's endpoints, in order; `None` for one that is wrong (its mistakes are said).
+    pub fn endpoints(&mut self, raw: &RawSuite) -> Vec<Option<Endpoint>> {
+        raw.endpoints
+            .iter()
+            .map(|(name, endpoint)| self.endpoint(name, endpoint))
+            .collect()
     }
 
     pub fn endpoint(&mut self, name: &str, raw: &Spanned<RawEndpoint>) -> Option<Endpoint> {

@@ -12,6 +12,7 @@ mod raw;
 mod request;
 pub mod schema;
 
+mod pieces;
 mod spanned;
 mod structure;
 pub mod suite;
@@ -201,65 +202,37 @@ pub fn load_source(
     vars: &CommandLineVars,
     env: EnvLookup,
 ) -> Result<Suite, ConfigError> {
+    if source.text.len() >= pieces::LARGE
+        && let Some(suite) = load_in_pieces(&source, vars, &*env, pieces::PIECE)
+    {
+        return Ok(suite);
+    }
     // Every structural mistake at once; what parses goes on, so the checks below add theirs.
     let parsed = structure::parse(&source);
     let mut errors = parsed.mistakes;
     let Some(raw) = parsed.raw else {
         return Err(ConfigError::Invalid(errors));
     };
-
-    let mut definitions = IndexMap::new();
-    for (name, value) in &raw.vars {
-        if name == "env" || name.starts_with("env.") || !template::is_valid_name(name) {
-            errors.push(
-                Diagnostic::at(&source, &value.span(), format!("invalid variable name `{name}`"))
-                    .help("names are made of letters, digits, `_`, `-` and `.`; `env.` is kept for the environment"),
-            );
-        }
-        definitions.insert(
-            name.clone(),
-            VarDef {
-                value: scalar_text(value.get()),
-                origin: Some((Arc::clone(&source), value.span())),
-            },
-        );
-    }
-    definitions.extend(vars.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
-    // A variable used where a password goes is a secret wherever it is used.
-    let secret_vars: HashSet<String> = raw
-        .endpoints
-        .values()
-        .filter_map(|e| e.get().secure_socket.as_ref())
-        .flat_map(|s| s.get().passwords())
-        .flat_map(template::references)
-        .collect();
-    let scope = match Scope::new(definitions, env, secret_vars) {
-        Ok(scope) => scope,
-        Err(mut found) => {
-            errors.append(&mut found);
-            return Err(in_file_order(errors));
-        }
+    let Some(scope) = scope(&source, &raw, vars, &*env, &mut errors) else {
+        return Err(in_file_order(errors));
     };
-
-    let base_dir = source
-        .path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let base_dir = base_dir(&source);
     let mut converter = Converter {
         source: &source,
         scope: &scope,
         base_dir: &base_dir,
         errors: Vec::new(),
     };
-    let endpoints: Vec<_> = raw
-        .endpoints
-        .iter()
-        .map(|(name, endpoint)| converter.endpoint(name, endpoint))
-        .collect();
+    let endpoints = converter.endpoints(&raw);
     let endpoint_names: Vec<&str> = raw.endpoints.keys().map(String::as_str).collect();
 
-    let names = request_names(&mut converter, &raw);
+    let only_endpoint = only_endpoint(&raw);
+    let namings = raw
+        .requests
+        .iter()
+        .map(|request| Naming::of(request, only_endpoint))
+        .collect();
+    let names = request_names(&mut converter, namings);
     // Which request captures what: a request may use the captures of the ones before it.
     let mut first: HashMap<String, (usize, String)> = HashMap::new();
     for (index, (request, name)) in raw.requests.iter().zip(&names).enumerate() {
@@ -285,6 +258,133 @@ pub fn load_source(
             .into_iter()
             .filter(|d| !parsed.set_aside.iter().any(|r| d.covers(r))),
     );
+    finish(source, &raw, &scope, endpoints, requests, errors)
+}
+
+/// A large suite read as it parses, piece by piece (`pieces`), so that it is never held both
+/// as written and as read. `None` when the file cannot be cut, or when anything in it is
+/// wrong: it is then read whole, and its mistakes are found and said as in any file.
+fn load_in_pieces(
+    source: &Arc<Source>,
+    vars: &CommandLineVars,
+    env: &dyn Fn(&str) -> Option<String>,
+    piece: usize,
+) -> Option<Suite> {
+    let cut = pieces::cut(&source.text)?;
+    let raw: RawSuite = toml::from_str(cut.root(&source.text)).ok()?;
+    let mut errors = Vec::new();
+    let scope = scope(source, &raw, vars, env, &mut errors).filter(|_| errors.is_empty())?;
+    let base_dir = base_dir(source);
+    let mut converter = Converter {
+        source,
+        scope: &scope,
+        base_dir: &base_dir,
+        errors: Vec::new(),
+    };
+    let endpoints = converter.endpoints(&raw);
+    let endpoint_names: Vec<&str> = raw.endpoints.keys().map(String::as_str).collect();
+    let only_endpoint = only_endpoint(&raw);
+
+    // Names come last, when every request is known. A request may use the captures of the
+    // ones before it, which are all known when it is read.
+    let mut first: HashMap<String, (usize, String)> = HashMap::new();
+    let mut requests = Vec::with_capacity(cut.requests());
+    let mut namings = Vec::with_capacity(cut.requests());
+    let read = cut.each_request(&source.text, piece, |request| {
+        let at = requests.len();
+        let captures = CaptureNames {
+            first: Some(&first),
+            at,
+        };
+        requests.push(converter.request(&request, String::new(), &endpoint_names, &captures));
+        namings.push(Naming::of(&request, only_endpoint));
+        for capture in request.capture.keys() {
+            first
+                .entry(capture.clone())
+                .or_insert_with(|| (at, String::new()));
+        }
+        converter.errors.is_empty()
+    });
+    if !read {
+        return None;
+    }
+    let names = request_names(&mut converter, namings);
+    if !converter.errors.is_empty() {
+        return None;
+    }
+    for (request, name) in requests.iter_mut().zip(names) {
+        if let Some(request) = request {
+            request.name = name;
+        }
+    }
+    finish(
+        Arc::clone(source),
+        &raw,
+        &scope,
+        endpoints,
+        requests,
+        Vec::new(),
+    )
+    .ok()
+}
+
+/// The suite's variables with the command line's, resolved; `None` when they cannot be. Their
+/// mistakes go to `errors`.
+fn scope<'e>(
+    source: &Arc<Source>,
+    raw: &RawSuite,
+    vars: &CommandLineVars,
+    env: &'e dyn Fn(&str) -> Option<String>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Scope<'e>> {
+    let mut definitions = IndexMap::new();
+    for (name, value) in &raw.vars {
+        if name == "env" || name.starts_with("env.") || !template::is_valid_name(name) {
+            errors.push(
+                Diagnostic::at(source, &value.span(), format!("invalid variable name `{name}`"))
+                    .help("names are made of letters, digits, `_`, `-` and `.`; `env.` is kept for the environment"),
+            );
+        }
+        definitions.insert(
+            name.clone(),
+            VarDef {
+                value: scalar_text(value.get()),
+                origin: Some((Arc::clone(source), value.span())),
+            },
+        );
+    }
+    definitions.extend(vars.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+    // A variable used where a password goes is a secret wherever it is used.
+    let secret_vars: HashSet<String> = raw
+        .endpoints
+        .values()
+        .filter_map(|e| e.get().secure_socket.as_ref())
+        .flat_map(|s| s.get().passwords())
+        .flat_map(template::references)
+        .collect();
+    Scope::new(definitions, env, secret_vars)
+        .map_err(|mut found| errors.append(&mut found))
+        .ok()
+}
+
+/// The folder paths in the suite are relative to.
+fn base_dir(source: &Source) -> PathBuf {
+    source
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The suite, when everything in it converted and nothing is wrong.
+fn finish(
+    source: Arc<Source>,
+    raw: &RawSuite,
+    scope: &Scope<'_>,
+    endpoints: Vec<Option<suite::Endpoint>>,
+    requests: Vec<Option<suite::Request>>,
+    errors: Vec<Diagnostic>,
+) -> Result<Suite, ConfigError> {
     match (
         endpoints.into_iter().collect::<Option<Vec<_>>>(),
         requests.into_iter().collect::<Option<Vec<_>>>(),
@@ -307,81 +407,111 @@ fn in_file_order(mut errors: Vec<Diagnostic>) -> ConfigError {
     ConfigError::Invalid(errors)
 }
 
-/// The endpoint a request names, or the file's only one.
-fn endpoint_of<'a>(request: &'a raw::RawRequest, only: Option<&'a String>) -> Option<&'a String> {
-    request.endpoint.as_ref().map(|e| e.get()).or(only)
+/// The suite's endpoint, when it has only one: requests need not name it.
+fn only_endpoint(raw: &RawSuite) -> Option<&String> {
+    (raw.endpoints.len() == 1)
+        .then(|| raw.endpoints.keys().next())
+        .flatten()
+}
+
+/// What naming a request needs from it.
+enum Naming {
+    Given(Spanned<String>),
+    /// A request without a name: "METHOD path", and the endpoint it goes to.
+    Unnamed {
+        default: String,
+        endpoint: Option<String>,
+    },
+}
+
+impl Naming {
+    fn of(request: &raw::RawRequest, only_endpoint: Option<&String>) -> Self {
+        match &request.name {
+            Some(given) => Self::Given(given.clone()),
+            None => Self::Unnamed {
+                default: request::default_name(request),
+                endpoint: request
+                    .endpoint
+                    .as_ref()
+                    .map(|e| e.get())
+                    .or(only_endpoint)
+                    .cloned(),
+            },
+        }
+    }
 }
 
 /// Request names: given, or by default "METHOD path". Default names never collide: when one
 /// repeats, the endpoint's name is added ("GET /get (api)"), then an ordinal ("GET /get (api)
 /// #2"). A given name that repeats is reported.
-fn request_names(converter: &mut Converter<'_>, raw: &RawSuite) -> Vec<String> {
-    let defaults: Vec<String> = raw
-        .requests
-        .iter()
-        .map(|r| request::default_name(r))
-        .collect();
-    let only_endpoint = (raw.endpoints.len() == 1)
-        .then(|| raw.endpoints.keys().next())
-        .flatten();
+fn request_names(converter: &mut Converter<'_>, namings: Vec<Naming>) -> Vec<String> {
     // Per default name of the unnamed requests: how many, and on which endpoints.
     let mut unnamed: HashMap<&str, (usize, HashSet<Option<&String>>)> = HashMap::new();
-    for (request, default) in raw.requests.iter().zip(&defaults) {
-        if request.name.is_none() {
-            let entry = unnamed.entry(default.as_str()).or_default();
-            entry.0 += 1;
-            entry.1.insert(endpoint_of(request, only_endpoint));
-        }
-    }
-    let mut taken: HashSet<String> = raw
-        .requests
-        .iter()
-        .filter_map(|r| r.name.as_ref().map(|n| n.get().clone()))
-        .collect();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut ordinals: HashMap<String, usize> = HashMap::new();
-    let mut names = Vec::new();
-    for (index, (request, default)) in raw.requests.iter().zip(&defaults).enumerate() {
-        let Some(given) = &request.name else {
-            // The endpoint tells requests apart only when they go to different ones.
-            let on_several = unnamed
-                .get(default.as_str())
-                .is_some_and(|(count, endpoints)| *count > 1 && endpoints.len() > 1);
-            let mut name = match endpoint_of(request, only_endpoint) {
-                Some(endpoint) if on_several || taken.contains(default) => {
-                    format!("{default} ({endpoint})")
-                }
-                _ => default.clone(),
-            };
-            if taken.contains(&name) {
-                // Counting on from the last ordinal given to this name: 100,000 unnamed
-                // requests alike are named in linear time.
-                let next = ordinals.entry(name.clone()).or_insert(2);
-                while taken.contains(&format!("{name} #{next}")) {
-                    #[cfg(test)]
-                    tests::ORDINAL_PROBES.with(|p| p.set(p.get() + 1));
-                    *next += 1;
-                }
-                name = format!("{name} #{next}");
-                *next += 1;
-            }
-            taken.insert(name.clone());
-            names.push(name);
+    for naming in &namings {
+        let Naming::Unnamed { default, endpoint } = naming else {
             continue;
         };
-        let name = given.get().clone();
-        if let Some(&first) = seen.get(&name) {
-            converter.report(
-                converter
-                    .error(&given.span(), format!("duplicate request name \"{name}\""))
-                    .help(format!(
-                        "request names are unique in a file; the first \"{name}\" is request {}",
-                        first + 1
-                    )),
-            );
-        } else {
-            seen.insert(name.clone(), index);
-        }
+        let entry = unnamed.entry(default.as_str()).or_default();
+        entry.0 += 1;
+        entry.1.insert(endpoint.as_ref());
+    }
+    // The names a default name must not take; none to keep when every request has a name.
+    let mut taken: HashSet<String> = namings
+        .iter()
+        .filter(|_| !unnamed.is_empty())
+        .filter_map(|n| match n {
+            Naming::Given(given) => Some(given.get().clone()),
+            Naming::Unnamed { .. } => None,
+        })
+        .collect();
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(namings.len());
+    let mut ordinals: HashMap<String, usize> = HashMap::new();
+    let mut names = Vec::with_capacity(namings.len());
+    for (index, naming) in namings.iter().enumerate() {
+        let name = match naming {
+            Naming::Unnamed { default, endpoint } => {
+                // The endpoint tells requests apart only when they go to different ones.
+                let on_several = unnamed
+                    .get(default.as_str())
+                    .is_some_and(|(count, endpoints)| *count > 1 && endpoints.len() > 1);
+                let mut name = match endpoint {
+                    Some(endpoint) if on_several || taken.contains(default) => {
+                        format!("{default} ({endpoint})")
+                    }
+                    _ => default.clone(),
+                };
+                if taken.contains(&name) {
+                    // Counting on from the last ordinal given to this name: 100,000 unnamed
+                    // requests alike are named in linear time.
+                    let next = ordinals.entry(name.clone()).or_insert(2);
+                    while taken.contains(&format!("{name} #{next}")) {
+                        #[cfg(test)]
+                        tests::ORDINAL_PROBES.with(|p| p.set(p.get() + 1));
+                        *next += 1;
+                    }
+                    name = format!("{name} #{next}");
+                    *next += 1;
+                }
+                taken.insert(name.clone());
+                name
+            }
+            Naming::Given(given) => {
+                let name = given.get();
+                if let Some(&first) = seen.get(name.as_str()) {
+                    converter.report(
+                        converter
+                            .error(&given.span(), format!("duplicate request name \"{name}\""))
+                            .help(format!(
+                                "request names are unique in a file; the first \"{name}\" is request {}",
+                                first + 1
+                            )),
+                    );
+                } else {
+                    seen.insert(name, index);
+                }
+                name.clone()
+            }
+        };
         names.push(name);
     }
     names
@@ -417,13 +547,79 @@ mod tests {
         assert_eq!(ORDINAL_PROBES.with(std::cell::Cell::get), 0);
     }
 
-    /// A suite of 100,000 requests holds every request twice while it loads (as written and as
-    /// read): rare parts (expectations on certificates, retries, JSON, form and multipart
-    /// bodies) are boxed so that the common request stays small. RawRequest was 2,192 bytes.
+    /// A suite of named and unnamed requests, captures used by later requests, expectations,
+    /// and strings that look like headers; `mistake` at its end.
+    fn varied_suite(mistake: &str) -> Arc<Source> {
+        let mut text = "vars = { user = \"ann\" }\n[endpoints.api]\n\
+                        url = \"https://localhost:8443\"\n"
+            .to_owned();
+        for i in 0..30 {
+            let name = if i % 3 == 0 {
+                String::new()
+            } else {
+                format!("name = \"r{i}\"\n")
+            };
+            let used = if i == 0 {
+                "user".to_owned()
+            } else {
+                format!("token{}", i - 1)
+            };
+            text.push_str(&format!(
+                "\n[[requests]]\n{name}path = \"/get/{{{{user}}}}\"\n\
+                 body = '''\n[[requests]]\n'''\nheaders = {{ x = \"{{{{{used}}}}}\" }}\n\
+                 [requests.expect]\nstatus = [\n200,\n]\njson = {{ \"$.a\" = {i} }}\n\
+                 [requests.capture]\ntoken{i} = {{ json = \"$.t\" }}\n"
+            ));
+        }
+        text.push_str(mistake);
+        Arc::new(Source::new(PathBuf::from("a.toml"), text))
+    }
+
+    /// A large suite read in pieces is the suite read whole: the same requests, with the same
+    /// names and places.
+    #[test]
+    fn a_suite_read_in_pieces_is_the_suite_read_whole() {
+        let source = varied_suite("");
+        let vars = CommandLineVars::default();
+        let in_pieces =
+            load_in_pieces(&source, &vars, &|_| None, 400).expect("the suite is read in pieces");
+        let whole = load_source(source, &vars, Box::new(|_| None)).expect("a valid suite");
+        assert_eq!(format!("{in_pieces:?}"), format!("{whole:?}"));
+        assert_eq!(in_pieces.requests[6].name, "GET /get/{{user}} (api) #2");
+    }
+
+    /// A large suite with anything wrong in it is read again whole, where its mistakes are said
+    /// as in any file.
+    #[test]
+    fn a_wrong_suite_is_not_read_in_pieces() {
+        let vars = CommandLineVars::default();
+        for mistake in [
+            "\n[[requests]]\npaht = \"/\"\n",
+            "\n[[requests]]\nname = \"r1\"\n",
+            "\n[[requests]]\nheaders = { x = \"{{later}}\" }\n\
+             \n[[requests]]\n[requests.capture]\nlater = { json = \"$.a\" }\n",
+            "\n[[requests]]\npath = \"{{nobody}}\"\n",
+            "\n[[requests]]\npath = \"/\"\npath = \"/\"\n",
+        ] {
+            let source = varied_suite(mistake);
+            assert!(
+                load_in_pieces(&source, &vars, &|_| None, 400).is_none(),
+                "{mistake}"
+            );
+            assert!(
+                load_source(source, &vars, Box::new(|_| None)).is_err(),
+                "{mistake}"
+            );
+        }
+    }
+
+    /// A suite of 100,000 requests holds every request as read, and a small file every request
+    /// as written too: rare parts (expectations, retries, bodies, file outputs) are boxed so
+    /// that the common request stays small. RawRequest was 2,192 bytes, Request 608.
     #[test]
     fn requests_stay_small() {
         use std::mem::size_of;
         assert!(size_of::<raw::RawRequest>() <= 768);
-        assert!(size_of::<suite::Request>() <= 640);
+        assert!(size_of::<suite::Request>() <= 256);
     }
 }

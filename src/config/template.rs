@@ -315,10 +315,11 @@ impl CaptureNames<'_> {
 /// Looks up `{{env.NAME}}`: the process environment, or a stand-in in tests.
 pub type EnvLookup = Box<dyn Fn(&str) -> Option<String>>;
 
-/// Resolves `{{name}}` references.
-pub struct Scope {
+/// Resolves `{{name}}` references. It borrows the environment's lookup: a large suite read in
+/// pieces is read again whole when something in it is wrong, with the same lookup.
+pub struct Scope<'e> {
     vars: IndexMap<String, Template>,
-    env: EnvLookup,
+    env: &'e dyn Fn(&str) -> Option<String>,
     /// Variables used where a password goes.
     secret_vars: HashSet<String>,
     /// Variables whose definition failed (and was reported).
@@ -329,7 +330,7 @@ pub struct Scope {
     used: std::cell::RefCell<HashSet<String>>,
 }
 
-impl std::fmt::Debug for Scope {
+impl std::fmt::Debug for Scope<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scope")
             .field("vars", &self.vars)
@@ -337,13 +338,13 @@ impl std::fmt::Debug for Scope {
     }
 }
 
-impl Scope {
+impl<'e> Scope<'e> {
     /// Resolves the variables themselves: a variable may use `{{env.NAME}}` and other variables.
     /// `secret_vars`: the variables used where a password goes; their values are secrets
     /// wherever they are used.
     pub fn new(
         definitions: IndexMap<String, VarDef>,
-        env: EnvLookup,
+        env: &'e dyn Fn(&str) -> Option<String>,
         secret_vars: HashSet<String>,
     ) -> Result<Self, Vec<Diagnostic>> {
         let mut scope = Self {
@@ -660,12 +661,7 @@ mod tests {
     fn env_values_stay_secret() {
         let source = Arc::new(Source::new("s.toml".into(), "x = \"{{env.T}}\"".into()));
         let span = 4..15;
-        let scope = Scope::new(
-            IndexMap::new(),
-            Box::new(|_| Some("tok".to_owned())),
-            HashSet::new(),
-        )
-        .ok();
+        let scope = Scope::new(IndexMap::new(), &|_| Some("tok".to_owned()), HashSet::new()).ok();
         let template = scope.map(|s| {
             s.resolve(
                 Origin {
