@@ -76,15 +76,18 @@ impl Cut {
                         .step_by(workers)
                         .cloned()
                         .collect();
-                    let handle = scope.spawn(move || {
-                        for range in mine {
-                            let parsed = parse_piece(text, range);
-                            let failed = parsed.is_none();
-                            if sender.send(parsed).is_err() || failed {
-                                break;
+                    // A worker that cannot start drops its sender: the file is read whole.
+                    let handle = std::thread::Builder::new()
+                        .spawn_scoped(scope, move || {
+                            for range in mine {
+                                let parsed = parse_piece(text, range);
+                                let failed = parsed.is_none();
+                                if sender.send(parsed).is_err() || failed {
+                                    break;
+                                }
                             }
-                        }
-                    });
+                        })
+                        .ok();
                     (handle, inbox)
                 })
                 .unzip();
@@ -97,7 +100,7 @@ impl Cut {
             // A worker blocked on a full inbox stops when it is gone. One that panicked says
             // no more than a piece that does not parse: the file is read again whole.
             drop(inboxes);
-            for handle in handles {
+            for handle in handles.into_iter().flatten() {
                 let _ = handle.join();
             }
             taken
