@@ -271,7 +271,7 @@ fn load_in_pieces(
     piece: usize,
 ) -> Option<Suite> {
     let cut = pieces::cut(&source.text)?;
-    let raw: RawSuite = toml::from_str(cut.root(&source.text)).ok()?;
+    let raw = cut.root(&source.text)?;
     let mut errors = Vec::new();
     let scope = scope(source, &raw, vars, env, &mut errors).filter(|_| errors.is_empty())?;
     let base_dir = base_dir(source);

@@ -4,18 +4,23 @@
 //! [`PIECE`] bytes on every core while the loader checks the runs before them, and only a few
 //! runs are held at a time.
 //!
-//! Only a file whose pieces mean what the whole means is cut: first its root keys and tables
-//! (`vars`, `endpoints`), then `[[requests]]` tables, each followed only by its own sub-tables
-//! (`[requests.expect]`). The loader reads any other file whole, and reads a cut file again
-//! whole when anything in it is wrong, so that every mistake is found and said as in any file.
+//! The file is cut wherever a line is exactly `[[requests]]`, without reading what is around
+//! it, and the pieces themselves say whether the cuts were right: the text before the first
+//! cut must parse with no `requests` in it, and each piece as `[[requests]]` tables and their
+//! sub-tables only. A line inside a multi-line string or array is no cut, and the piece that
+//! ends there cannot parse (the string or array is left open). So when every piece parses,
+//! each piece starts where the whole file's parser stands outside any value, and the pieces
+//! mean what the whole means. The loader reads the file again whole when any piece does not
+//! parse, or when anything in it is wrong, so that every mistake is found and said as in any
+//! file.
 
 use std::ops::Range;
 use std::sync::mpsc;
 
+use indexmap::IndexMap;
 use serde::Deserialize;
-use toml_parser::lexer::{Token, TokenKind};
 
-use super::raw::RawRequest;
+use super::raw::{RawEndpoint, RawRequest, RawSuite, Scalar};
 use super::spanned::{self, Spanned};
 
 /// Below this, a file is read whole: cutting pays off for large suites only.
@@ -24,16 +29,40 @@ pub const LARGE: usize = 512 * 1024;
 /// enough that the runs held at a time are a few megabytes.
 pub const PIECE: usize = 16 * 1024;
 
+/// Where a file is cut: the start of each line that is exactly this.
+const HEADER: &str = "[[requests]]";
+
 /// A file cut at its requests.
 pub struct Cut {
-    /// Where each `[[requests]]` header starts; there is at least one.
+    /// Where each `[[requests]]` line starts; there is at least one.
     starts: Vec<usize>,
 }
 
-/// A file cut at its requests, if it has the shape that can be cut.
+/// A file cut at its requests, if it has any.
 pub fn cut(text: &str) -> Option<Cut> {
-    let starts = request_starts(text)?;
+    let starts: Vec<usize> = text
+        .match_indices(HEADER)
+        .map(|(start, _)| start)
+        .filter(|&start| is_header_line(text, start))
+        .collect();
     (!starts.is_empty()).then_some(Cut { starts })
+}
+
+/// Whether the header found at `start` is a line of its own: what follows it on the line
+/// (a comment, say) is the parser's to judge.
+fn is_header_line(text: &str, start: usize) -> bool {
+    start == 0 || text.as_bytes()[start - 1] == b'\n'
+}
+
+/// The text before the first request. `requests` in it, even empty (`requests = []`), would
+/// meet the pieces' requests only in the whole file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Root {
+    #[serde(default)]
+    vars: IndexMap<String, Spanned<Scalar>>,
+    #[serde(default)]
+    endpoints: IndexMap<String, Spanned<RawEndpoint>>,
 }
 
 /// A piece: one or more whole `[[requests]]` tables.
@@ -44,11 +73,18 @@ struct Requests {
 }
 
 impl Cut {
-    /// The text before the first request: the root keys and tables.
-    pub fn root<'t>(&self, text: &'t str) -> &'t str {
-        &text[..self.starts[0]]
+    /// The root keys and tables, read from the text before the first request; `None` when it
+    /// does not parse or names `requests`.
+    pub fn root(&self, text: &str) -> Option<RawSuite> {
+        let root: Root = toml::from_str(&text[..self.starts[0]]).ok()?;
+        Some(RawSuite {
+            vars: root.vars,
+            endpoints: root.endpoints,
+            requests: Vec::new(),
+        })
     }
 
+    /// How many requests the cuts make: the count to make room for.
     pub fn requests(&self) -> usize {
         self.starts.len()
     }
@@ -128,130 +164,68 @@ fn join(starts: &[usize], end: usize, size: usize) -> Vec<Range<usize>> {
     pieces
 }
 
-/// Where each `[[requests]]` header starts, or `None` when the file cannot be cut there.
-fn request_starts(text: &str) -> Option<Vec<usize>> {
-    let mut starts = Vec::new();
-    // Brackets and braces open in a value: a `[` inside a multi-line array is no header.
-    let mut depth = 0usize;
-    let mut line_start = true;
-    let mut in_root = true;
-    let mut tokens = toml_parser::Source::new(text).lex();
-    while let Some(token) = tokens.next() {
-        let kind = token.kind();
-        match kind {
-            TokenKind::Whitespace | TokenKind::Comment | TokenKind::Eof => continue,
-            TokenKind::Newline => {
-                line_start = true;
-                continue;
-            }
-            TokenKind::LeftSquareBracket if line_start && depth == 0 => {
-                let header = Header::read(text, &mut tokens)?;
-                match header {
-                    Header::Requests => starts.push(token.span().start()),
-                    Header::RequestPart if !starts.is_empty() => {}
-                    Header::Other if starts.is_empty() => {}
-                    _ => return None,
-                }
-                in_root = false;
-            }
-            // A root key named `requests` (or quoted, which may spell it) would meet the
-            // pieces' `requests` only in the whole file.
-            TokenKind::Atom
-                if line_start && depth == 0 && in_root && raw(text, token) == "requests" =>
-            {
-                return None;
-            }
-            TokenKind::BasicString | TokenKind::LiteralString
-                if line_start && depth == 0 && in_root =>
-            {
-                return None;
-            }
-            TokenKind::LeftSquareBracket | TokenKind::LeftCurlyBracket => depth += 1,
-            TokenKind::RightSquareBracket | TokenKind::RightCurlyBracket => {
-                depth = depth.checked_sub(1)?;
-            }
-            _ => {}
-        }
-        line_start = false;
-    }
-    Some(starts)
-}
-
-fn raw(text: &str, token: Token) -> &str {
-    let span = token.span();
-    &text[span.start()..span.end()]
-}
-
-/// What a table header names, as far as cutting goes.
-enum Header {
-    /// `[[requests]]`: a new request, where a piece may start.
-    Requests,
-    /// `[requests.expect]`, `[[requests.capture.x]]`: a part of the request above.
-    RequestPart,
-    /// Any other plain header (`[endpoints.api]`).
-    Other,
-    /// `[requests]`, or a quoted first key, which may spell `requests`.
-    Unsure,
-}
-
-impl Header {
-    /// Reads a header after its first `[`, up to its last `]`.
-    fn read(text: &str, tokens: &mut impl Iterator<Item = Token>) -> Option<Self> {
-        let mut parts = Vec::new();
-        let mut array = false;
-        let mut closing = 0;
-        for token in tokens.by_ref() {
-            match token.kind() {
-                TokenKind::LeftSquareBracket if parts.is_empty() && !array => array = true,
-                TokenKind::RightSquareBracket => {
-                    closing += 1;
-                    if closing == 1 + usize::from(array) {
-                        break;
-                    }
-                }
-                TokenKind::Whitespace => {}
-                _ if closing > 0 => return None,
-                _ => parts.push(token),
-            }
-        }
-        let first = parts.first()?;
-        Some(match (first.kind(), raw(text, *first)) {
-            (TokenKind::Atom, "requests") => match (parts.len(), array) {
-                (1, true) => Self::Requests,
-                (1, false) => Self::Unsure,
-                _ => Self::RequestPart,
-            },
-            (TokenKind::Atom, _) => Self::Other,
-            _ => Self::Unsure,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn cuts(text: &str) -> bool {
-        cut(text).is_some()
+    /// How many requests the file has, read in pieces of one request each; `None` when the
+    /// pieces refuse it and the file is read whole.
+    fn in_pieces(text: &str) -> Option<usize> {
+        let cut = cut(text)?;
+        cut.root(text)?;
+        let mut read = 0;
+        cut.each_request(text, 1, |_| {
+            read += 1;
+            true
+        })
+        .then_some(read)
     }
 
-    /// Shapes whose pieces would not mean what the whole means are not cut.
+    /// Shapes whose pieces would not mean what the whole means are refused.
     #[test]
-    fn unsure_shapes_are_not_cut() {
+    fn unsure_shapes_are_read_whole() {
         let request = "[[requests]]\npath = \"/\"\n";
         for text in [
             format!("requests = []\n{request}"),
             format!("\"requests\" = []\n{request}"),
             format!("[requests]\n{request}"),
             format!("[\"requests\".x]\n{request}"),
+            format!("[[ requests ]]\npath = \"/\"\n{request}"),
             format!("{request}[endpoints.api]\nurl = \"https://a\"\n"),
             format!("{request}[ requests ]\n"),
             "[endpoints.api]\nurl = \"https://a\"\n".to_owned(),
         ] {
-            assert!(!cuts(&text), "{text}");
+            assert_eq!(in_pieces(&text), None, "{text}");
         }
-        assert!(cuts(&format!("{request}[ requests . expect ]\n{request}")));
-        assert!(cuts(&format!("x = [\n[1],\n]\n{request}")));
+        assert_eq!(
+            in_pieces(&format!("{request}[ requests . expect ]\n{request}")),
+            Some(2)
+        );
+        assert_eq!(
+            in_pieces(&format!("{request}json = [\n[1],\n]\n{request}")),
+            Some(2)
+        );
+        assert_eq!(in_pieces(&format!("{request}{request}# end\n")), Some(2));
+    }
+
+    /// A `[[requests]]` line inside a multi-line string is no cut: the piece that ends there
+    /// leaves the string open, so the file is read whole, where it is one request.
+    #[test]
+    fn a_header_inside_a_string_is_no_cut() {
+        let header = "\n[[requests]]\npath = \"/x\"\n";
+        for (body, requests) in [
+            (format!("\"\"\"{header}\"\"\""), 1),
+            (format!("'''{header}'''"), 1),
+            (format!("\"\"\"\\\n{header}\"\"\""), 1),
+            // The last header is a real one, after the string.
+            (format!("'''\n[[requests]]\n''' # {header}"), 2),
+        ] {
+            let text = format!("[[requests]]\npath = \"/\"\nbody = {body}\n");
+            let whole: RawSuite = toml::from_str(&text).expect("valid TOML");
+            assert_eq!(whole.requests.len(), requests, "{text}");
+            assert_eq!(in_pieces(&text), None, "{text}");
+            assert_eq!(in_pieces(&format!("{text}\n{text}")), None, "{text}");
+        }
     }
 
     /// Pieces are whole requests of about the size asked, and cover the file from the first.
