@@ -499,6 +499,14 @@ impl<'e> Scope<'e> {
         value: &str,
         captures: &CaptureNames,
     ) -> Result<Template, Diagnostic> {
+        // Most values name no variable: one search for a brace and they are done (a suite of
+        // 100,000 requests has 300,000 such values).
+        if !value.contains('{') {
+            return Ok(match value {
+                "" => Template::default(),
+                text => Template::literal(text),
+            });
+        }
         let mut template = Template::default();
         for segment in segments(value).map_err(|at| unclosed(origin, value, &at))? {
             match segment {
