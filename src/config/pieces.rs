@@ -4,11 +4,11 @@
 //! [`PIECE`] bytes on every core while the loader checks the runs before them, and only a few
 //! runs are held at a time.
 //!
-//! The file is cut wherever a line is exactly `[[requests]]`, without reading what is around
+//! The file is cut wherever a line starts with `[[requests]]`, without reading what is around
 //! it, and the pieces themselves say whether the cuts were right: the text before the first
 //! cut must parse with no `requests` in it, and each piece as `[[requests]]` tables and their
-//! sub-tables only. A line inside a multi-line string or array is no cut, and the piece that
-//! ends there cannot parse (the string or array is left open). So when every piece parses,
+//! sub-tables only. A cut inside a multi-line string or array gives itself away: the piece
+//! that ends there cannot parse (the string or array is left open). So when every piece parses,
 //! each piece starts where the whole file's parser stands outside any value, and the pieces
 //! mean what the whole means. The loader reads the file again whole when any piece does not
 //! parse, or when anything in it is wrong, so that every mistake is found and said as in any
@@ -29,7 +29,7 @@ pub const LARGE: usize = 512 * 1024;
 /// enough that the runs held at a time are a few megabytes.
 pub const PIECE: usize = 16 * 1024;
 
-/// Where a file is cut: the start of each line that is exactly this.
+/// Where a file is cut: the start of each line that starts with this.
 const HEADER: &str = "[[requests]]";
 
 /// A file cut at its requests.
@@ -55,7 +55,8 @@ fn is_header_line(text: &str, start: usize) -> bool {
 }
 
 /// The text before the first request. `requests` in it, even empty (`requests = []`), would
-/// meet the pieces' requests only in the whole file.
+/// meet the pieces' requests only in the whole file. A root key of [`RawSuite`] missing here
+/// only sends the files that use it to be read whole.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Root {
