@@ -40,7 +40,10 @@ pub fn bounded(path: &Path, limit: u64, pipes: bool) -> io::Result<Vec<u8>> {
     if kind.is_file() && metadata.len() > limit {
         return Err(too_large(crate::size::show(metadata.len())));
     }
-    let mut bytes = Vec::new();
+    // Room for the whole file at once (`take` hides its size from `read_to_end`): a doubling
+    // buffer would hold up to twice the file, and copy it on the way.
+    let expected = if kind.is_file() { metadata.len() } else { 0 };
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).saturating_add(1));
     std::fs::File::open(path)?
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)?;
