@@ -296,8 +296,8 @@ fn load_in_pieces(
             first: Some(&first),
             at,
         };
-        requests.push(converter.request(&request, String::new(), &endpoint_names, &captures));
-        namings.push(Naming::of(&request, only_endpoint));
+        requests.push(converter.request(request, String::new(), &endpoint_names, &captures));
+        namings.push(Naming::of(request, only_endpoint));
         for capture in request.capture.keys() {
             first
                 .entry(capture.clone())

@@ -90,23 +90,26 @@ impl Cut {
         self.starts.len()
     }
 
-    /// Gives each request to `take`, in order, as it is parsed, until `take` says stop.
+    /// Shows each request to `take`, in order, as it is parsed, until `take` says stop.
     /// Returns whether every request was parsed and taken.
     pub fn each_request(
         &self,
         text: &str,
         piece: usize,
-        mut take: impl FnMut(Spanned<Box<RawRequest>>) -> bool,
+        mut take: impl FnMut(&Spanned<Box<RawRequest>>) -> bool,
     ) -> bool {
         let pieces = join(&self.starts, text.len(), piece);
         let workers = std::thread::available_parallelism()
             .map_or(1, usize::from)
             .min(pieces.len());
         std::thread::scope(|scope| {
-            // Each worker parses every `workers`-th piece, at most one ahead of the reader.
-            let (handles, inboxes): (Vec<_>, Vec<_>) = (0..workers)
+            // Each worker parses every `workers`-th piece, at most one ahead of the reader, and
+            // frees the pieces the reader is done with: memory freed by the thread that took it
+            // costs no lock that thread's own allocations wait on.
+            let (handles, channels): (Vec<_>, Vec<_>) = (0..workers)
                 .map(|worker| {
                     let (sender, inbox) = mpsc::sync_channel(1);
+                    let (done, read) = mpsc::channel::<Vec<Spanned<Box<RawRequest>>>>();
                     let mine: Vec<Range<usize>> = pieces
                         .iter()
                         .skip(worker)
@@ -117,26 +120,34 @@ impl Cut {
                     let handle = std::thread::Builder::new()
                         .spawn_scoped(scope, move || {
                             for range in mine {
+                                read.try_iter().for_each(drop);
                                 let parsed = parse_piece(text, range);
                                 let failed = parsed.is_none();
                                 if sender.send(parsed).is_err() || failed {
                                     break;
                                 }
                             }
+                            drop(sender);
+                            read.iter().for_each(drop);
                         })
                         .ok();
-                    (handle, inbox)
+                    (handle, (inbox, done))
                 })
                 .unzip();
             let taken = (0..pieces.len()).all(|index| {
-                let Ok(Some(requests)) = inboxes[index % workers].recv() else {
+                let (inbox, done) = &channels[index % workers];
+                let Ok(Some(requests)) = inbox.recv() else {
                     return false;
                 };
-                requests.into_iter().all(&mut take)
+                let taken = requests.iter().all(&mut take);
+                // A worker that is gone leaves its pieces to be freed here.
+                let _ = done.send(requests);
+                taken
             });
-            // A worker blocked on a full inbox stops when it is gone. One that panicked says
-            // no more than a piece that does not parse: the file is read again whole.
-            drop(inboxes);
+            // A worker blocked on a full inbox stops when it is gone, and one done parsing
+            // when nothing more comes to free. One that panicked says no more than a piece
+            // that does not parse: the file is read again whole.
+            drop(channels);
             for handle in handles.into_iter().flatten() {
                 let _ = handle.join();
             }
