@@ -18,6 +18,7 @@ mod structure;
 pub mod suite;
 pub mod template;
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -466,9 +467,10 @@ fn request_names(converter: &mut Converter<'_>, namings: Vec<Naming>) -> Vec<Str
         .collect();
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(namings.len());
     let mut ordinals: HashMap<String, usize> = HashMap::new();
-    let mut names = Vec::with_capacity(namings.len());
+    // The names made for unnamed requests; a given name is moved out of its naming below.
+    let mut made = Vec::with_capacity(namings.len());
     for (index, naming) in namings.iter().enumerate() {
-        let name = match naming {
+        made.push(match naming {
             Naming::Unnamed { default, endpoint } => {
                 // The endpoint tells requests apart only when they go to different ones.
                 let on_several = unnamed
@@ -493,28 +495,37 @@ fn request_names(converter: &mut Converter<'_>, namings: Vec<Naming>) -> Vec<Str
                     *next += 1;
                 }
                 taken.insert(name.clone());
-                name
+                Some(name)
             }
             Naming::Given(given) => {
                 let name = given.get();
-                if let Some(&first) = seen.get(name.as_str()) {
-                    converter.report(
+                match seen.entry(name.as_str()) {
+                    Entry::Occupied(first) => converter.report(
                         converter
                             .error(&given.span(), format!("duplicate request name \"{name}\""))
                             .help(format!(
                                 "request names are unique in a file; the first \"{name}\" is request {}",
-                                first + 1
+                                first.get() + 1
                             )),
-                    );
-                } else {
-                    seen.insert(name, index);
+                    ),
+                    Entry::Vacant(first) => {
+                        first.insert(index);
+                    }
                 }
-                name.clone()
+                None
             }
-        };
-        names.push(name);
+        });
     }
-    names
+    drop((seen, unnamed));
+    namings
+        .into_iter()
+        .zip(made)
+        .map(|(naming, made)| match naming {
+            Naming::Given(given) => given.into_inner(),
+            // Every unnamed request has a made name.
+            Naming::Unnamed { .. } => made.unwrap_or_default(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -26,6 +26,10 @@ impl<T> Spanned<T> {
     pub fn get(&self) -> &T {
         self.0.get_ref()
     }
+
+    pub fn into_inner(self) -> T {
+        self.0.into_inner()
+    }
 }
 
 impl<T> Deref for Spanned<T> {
