@@ -312,13 +312,20 @@ fn request_line(out: &mut String, loaded: &Loaded, request: &Request) {
         .endpoints
         .get(request.endpoint)
         .map_or("", |e| e.name.as_str());
-    let _ = writeln!(
-        out,
-        "  request \"{}\": {} {endpoint} {}",
-        request.name,
-        request.method,
-        request.path.shown()
-    );
+    // Pushed piece by piece: through `writeln!`, these lines were a fifth of the main
+    // thread's work in a check of 100,000 requests.
+    let name = &request.name;
+    out.extend([
+        "  request \"",
+        name,
+        "\": ",
+        request.method.as_str(),
+        " ",
+        endpoint,
+        " ",
+    ]);
+    request.path.show_in(out);
+    out.push('\n');
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -54,14 +54,25 @@ impl Template {
 
     /// How it may be shown: secrets as `***`, captures as `{{name}}`.
     pub fn shown(&self) -> String {
-        self.parts
-            .iter()
-            .map(|part| match part {
-                Part::Text(text) => text.clone(),
-                Part::Secret(_) => REDACTED.to_owned(),
-                Part::Capture(name) => format!("{{{{{name}}}}}"),
-            })
-            .collect()
+        let mut shown = String::new();
+        self.show_in(&mut shown);
+        shown
+    }
+
+    /// Adds how it may be shown to `out`, without a string of its own: `check` shows the path
+    /// of each of 100,000 requests.
+    pub fn show_in(&self, out: &mut String) {
+        for part in &self.parts {
+            match part {
+                Part::Text(text) => out.push_str(text),
+                Part::Secret(_) => out.push_str(REDACTED),
+                Part::Capture(name) => {
+                    out.push_str("{{");
+                    out.push_str(name);
+                    out.push_str("}}");
+                }
+            }
+        }
     }
 
     /// Its length in bytes, as far as known at load (captures count as nothing).
