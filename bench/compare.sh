@@ -82,69 +82,82 @@ hurl_file "$work/seq1000.hurl" 1000
 hurl_file "$work/seq10000.hurl" 10000
 for j in $(seq 8); do hurl_file "$work/jobs$j.hurl" 1000; done
 
-# A B A B ...: medians of wall time and peak memory, and the median ratio A/B.
-pair() { # LABEL 'COMMAND A' 'COMMAND B' TARGET
-  python3 - "$rounds" "$@" <<'PY' || true
-import statistics, subprocess, sys, time
-rounds, label, a, b, target = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-def once(cmd):
-    t = time.perf_counter()
-    out = subprocess.run(["/usr/bin/time", "-f", "%M", "sh", "-c", cmd], capture_output=True, text=True)
-    wall = time.perf_counter() - t
+# How the rows are timed. A timed command runs directly, with stdout to /dev/null: a shell or
+# /usr/bin/time in between would add the same milliseconds to both sides of a pair and pull the
+# ratio of short runs towards 1. Commands with shell syntax (a glob) run through sh. Peak memory
+# is read by /usr/bin/time in the warm-up run: wait4 from here would count this Python process,
+# which the child is a copy of until it execs.
+cat > "$work/measure.py" <<'PY'
+import shlex, statistics, subprocess, sys, time
+
+def argv(cmd):
+    return ["sh", "-c", cmd] if any(c in cmd for c in "<>|;&$`*?") else shlex.split(cmd)
+
+def run(label, args):
+    out = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if out.returncode != 0:
-        sys.exit(f"| {label} | failed: {cmd} exited {out.returncode}: {out.stderr.strip()[:300]} |")
-    return wall, int(out.stderr.strip().splitlines()[-1]) / 1024
-once(a); once(b)
-runs = [(once(a), once(b)) for _ in range(rounds)]
+        sys.exit(f"| {label} | failed: {shlex.join(args)} exited {out.returncode}: {out.stderr.strip()[:300]} |")
+    return out
+
+def timed(label, cmd):
+    """Wall seconds of one run."""
+    start = time.perf_counter()
+    run(label, argv(cmd))
+    return time.perf_counter() - start
+
+def peak(label, cmd):
+    """Peak MiB of one run."""
+    return int(run(label, ["/usr/bin/time", "-f", "%M"] + argv(cmd)).stderr.strip().splitlines()[-1]) / 1024
+
 med = statistics.median
-wa, wb = med(r[0][0] for r in runs), med(r[1][0] for r in runs)
-ma, mb = med(r[0][1] for r in runs), med(r[1][1] for r in runs)
-ratio = med(r[0][0] / r[1][0] for r in runs)
-print(f"| {label} | {wa:.3f} s, {ma:.1f} MiB | {wb:.3f} s, {mb:.1f} MiB | {ratio:.2f}x | {target} |", flush=True)
+mode, rounds, rest = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+if mode == "pair":  # LABEL A B TARGET: A B A B ..., medians and the median ratio A/B
+    label, a, b, target = rest
+    ma, mb = peak(label, a), peak(label, b)
+    runs = [(timed(label, a), timed(label, b)) for _ in range(rounds)]
+    wa, wb = med(r[0] for r in runs), med(r[1] for r in runs)
+    ratio = med(r[0] / r[1] for r in runs)
+    print(f"| {label} | {wa:.3f} s, {ma:.1f} MiB | {wb:.3f} s, {mb:.1f} MiB | {ratio:.2f}x | {target} |")
+elif mode == "alone":  # LABEL COMMAND TARGET: median wall time, and peak memory
+    label, cmd, target = rest
+    mem = peak(label, cmd)
+    wall = med(timed(label, cmd) for _ in range(rounds))
+    print(f"| {label} | {wall:.3f} s, {mem:.1f} MiB | | | {target} |")
+else:  # rate N COMMAND: requests per second of a command that sends N requests, median
+    n, cmd = int(rest[0]), rest[1]
+    print(f"{med(n / timed(cmd, cmd) for _ in range(rounds)):.0f}")
+PY
+# The share of a command's wall time that nginx spent on a CPU: near 1, nginx bounds the row and
+# no client can be faster than it.
+busy() { # COMMAND
+  python3 - "$(cat "$work/nginx.pid")" "$1" <<'PY'
+import os, shlex, subprocess, sys, time
+pid, cmd = sys.argv[1], sys.argv[2]
+def cpu():  # utime + stime, fields 14 and 15 of /proc/PID/stat
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+before, start = cpu(), time.perf_counter()
+subprocess.run(shlex.split(cmd), stdout=subprocess.DEVNULL, check=True)
+print(f"{(cpu() - before) / (time.perf_counter() - start):.2f}")
 PY
 }
-# One command, ROUNDS times: median wall time and peak memory.
-alone() { # LABEL 'COMMAND' TARGET
-  python3 - "$rounds" "$@" <<'PY' || true
-import statistics, subprocess, sys, time
-rounds, label, cmd, target = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-runs = []
-for _ in range(rounds):
-    t = time.perf_counter()
-    out = subprocess.run(["/usr/bin/time", "-f", "%M", "sh", "-c", cmd], capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f"| {label} | failed: {cmd} exited {out.returncode}: {out.stderr.strip()[:300]} |")
-    runs.append((time.perf_counter() - t, int(out.stderr.strip().splitlines()[-1]) / 1024))
-med = statistics.median
-print(f"| {label} | {med(r[0] for r in runs):.3f} s, {med(r[1] for r in runs):.1f} MiB | | | {target} |", flush=True)
-PY
-}
-# Requests per second of a command that sends N requests, median of ROUNDS runs.
-rate() { # N 'COMMAND'
-  python3 - "$rounds" "$@" <<'PY' || true
-import statistics, subprocess, sys, time
-rounds, n, cmd = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-runs = []
-for _ in range(rounds):
-    t = time.perf_counter()
-    subprocess.run(["sh", "-c", cmd], check=True, stdout=subprocess.DEVNULL)
-    runs.append(n / (time.perf_counter() - t))
-print(f"{statistics.median(runs):.0f}")
-PY
-}
+pair() { python3 "$work/measure.py" pair "$rounds" "$@" || true; }   # LABEL A B TARGET
+alone() { python3 "$work/measure.py" alone "$rounds" "$@" || true; } # LABEL COMMAND TARGET
+rate() { python3 "$work/measure.py" rate "$rounds" "$@"; }           # N COMMAND
 printf '| work | runner | other | runner / other | target |\n|---|---|---|---|---|\n'
 pair "one request, cold (curl)" "$bin run $work/one.toml -q" "curl -s -o /dev/null ${curl_tls[*]} $url/" "0.5x"
 pair "1,000 sequential requests (curl)" "$bin run $work/seq1000.toml -q" "curl -s ${curl_tls[*]} -K $work/curl1000.cfg" "0.7x"
 pair "10,000 sequential requests (curl)" "$bin run $work/seq10000.toml -q" "curl -s ${curl_tls[*]} -K $work/curl10000.cfg" "0.7x"
-pair "1 GiB to /dev/null (curl)" "$bin run $work/big-null.toml -q > /dev/null" "curl -s -o /dev/null ${curl_tls[*]} $url/big" "0.9x, 16 MiB"
+pair "1 GiB to /dev/null (curl)" "$bin run $work/big-null.toml -q" "curl -s -o /dev/null ${curl_tls[*]} $url/big" "0.9x, 16 MiB"
+echo "| nginx busy during 1 GiB to /dev/null (share of the wall) | $(busy "$bin run $work/big-null.toml -q") | $(busy "curl -s -o /dev/null ${curl_tls[*]} $url/big") | | |"
 pair "1 GiB to a file (curl)" "$bin run $work/big-file.toml -q" "curl -s -o $work/curl.bin ${curl_tls[*]} $url/big" "0.9x, 16 MiB"
-alone "1 GiB, --output json" "$bin run $work/big-stdout.toml -q --output json > /dev/null" "16 MiB"
-alone "two 1 GiB bodies to stdout, --jobs 2" "$bin run $work/big-stdout.toml $work/big-stdout2.toml --jobs 2 -q > /dev/null" "16 MiB"
-alone "check of 100,000 requests" "$bin check $work/check.toml > /dev/null" "0.2 s, 100 MB"
+alone "1 GiB, --output json" "$bin run $work/big-stdout.toml -q --output json" "16 MiB"
+alone "two 1 GiB bodies to stdout, --jobs 2" "$bin run $work/big-stdout.toml $work/big-stdout2.toml --jobs 2 -q" "16 MiB"
+alone "check of 100,000 requests" "$bin check $work/check.toml" "0.2 s, 100 MB"
 if command -v xh >/dev/null; then
   xh_tls="--verify $certs/ca.crt --cert $certs/client.crt --cert-key $certs/client.key"
   pair "one request, cold (xh)" "$bin run $work/one.toml -q" "xh -I -q $xh_tls $url/" ""
-  pair "1 GiB to /dev/null (xh)" "$bin run $work/big-null.toml -q > /dev/null" "xh -I $xh_tls $url/big > /dev/null" ""
+  pair "1 GiB to /dev/null (xh)" "$bin run $work/big-null.toml -q" "xh -I $xh_tls $url/big" ""
 fi
 ours=$(rate 8000 "$bin run $work/jobs?.toml --jobs 8 -q")
 if command -v hurl >/dev/null; then
@@ -152,7 +165,7 @@ if command -v hurl >/dev/null; then
   pair "one request, cold (Hurl)" "$bin run $work/one.toml -q" "hurl --no-output $hurl_tls $work/one.hurl" ""
   pair "1,000 sequential requests (Hurl)" "$bin run $work/seq1000.toml -q" "hurl --no-output $hurl_tls $work/seq1000.hurl" "0.7x"
   pair "10,000 sequential requests (Hurl)" "$bin run $work/seq10000.toml -q" "hurl --no-output $hurl_tls $work/seq10000.hurl" "0.7x"
-  theirs=$(rate 8000 "hurl --test --jobs 8 $hurl_tls $work/jobs?.hurl 2>/dev/null")
+  theirs=$(rate 8000 "hurl --test --jobs 8 $hurl_tls $work/jobs?.hurl")
   python3 -c "print(f'| --jobs 8, 8 files x 1,000 (Hurl --test --jobs 8) | {$ours} requests/s | {$theirs} requests/s | {$ours/$theirs:.2f}x | 1.5x |')"
 else
   echo "| --jobs 8, 8 files x 1,000 | $ours requests/s | (Hurl not installed) | | |"
