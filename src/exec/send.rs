@@ -48,14 +48,39 @@ fn join(base: &Url, path: &str) -> Result<Url, String> {
     if path.is_empty() {
         return Ok(base.clone());
     }
+    // Most requests: what is appended starts a path of its own, so it is parsed as a reference
+    // from the base (the URL standard's path-absolute case), and the base's scheme, host and
+    // port are taken as they were parsed. Parsing them again was 2,600 instructions of the
+    // 71,000 a request costs. A reference that could name another host (`//`, `/\`) or that
+    // is relative to the base's query is parsed whole, as is anything the reference refuses.
+    if base.query().is_none() && base.fragment().is_none() {
+        let own = base.path().trim_end_matches('/');
+        let whole = [own, separator(path), path].concat();
+        if whole.starts_with('/')
+            && !whole[1..].starts_with(['/', '\\'])
+            && let Ok(url) = base.join(&whole)
+        {
+            return Ok(url);
+        }
+    }
+    parse_joined(base, path)
+}
+
+/// `base` + `path`, the text joined and parsed whole.
+fn parse_joined(base: &Url, path: &str) -> Result<Url, String> {
     let base = base.as_str().trim_end_matches('/');
-    let separator = if path.starts_with(['/', '?']) {
+    let separator = separator(path);
+    Url::parse(&format!("{base}{separator}{path}"))
+        .map_err(|e| format!("invalid URL {base}{separator}{path}: {e}"))
+}
+
+/// What goes between a base and a path: nothing when the path starts its own path or query.
+fn separator(path: &str) -> &'static str {
+    if path.starts_with(['/', '?']) {
         ""
     } else {
         "/"
-    };
-    Url::parse(&format!("{base}{separator}{path}"))
-        .map_err(|e| format!("invalid URL {base}{separator}{path}: {e}"))
+    }
 }
 
 /// The URL as it may be shown, built from what may be shown of each part (the endpoint's URL
@@ -375,6 +400,63 @@ mod tests {
         );
         assert_eq!(joined("").as_deref(), Some("https://h:1/api/"));
         assert_eq!(joined("?q=1").as_deref(), Some("https://h:1/api?q=1"));
+    }
+
+    /// A path joined by reference from the base is the URL the joined text parses to, for
+    /// paths that climb, repeat slashes, name another host, hold spaces, escapes, non-ASCII
+    /// text, queries and fragments.
+    #[test]
+    fn a_path_joined_by_reference_is_the_url_parsed_whole() {
+        let bases = [
+            "https://h:1/api/",
+            "https://h:1/api",
+            "https://h:1",
+            "https://u:p@h:1/a/b/",
+            "http://127.0.0.1:8080/",
+            "https://[::1]:8443/x",
+            "https://h/%7Euser/",
+            "https://h/a?x=1",
+            "https://h/a#f",
+            "https://xn--bcher-kva.example/",
+        ];
+        let paths = [
+            "/get",
+            "get",
+            "?q=1",
+            "/get?x=1#f",
+            "a/../b",
+            "/./c",
+            "..",
+            "/..",
+            "//evil.com/x",
+            "/\\evil.com",
+            "\\x",
+            "/a b",
+            "/é",
+            "/%zz",
+            "/a\tb",
+            "/get ",
+            "?",
+            "#frag",
+            "/a?b#c",
+            "x:y",
+            "/x:y@z",
+            "/@evil.com",
+            ":8080/x",
+            "//",
+            "/",
+            "?a=1&b=2",
+        ];
+        for base in bases {
+            let base = Url::parse(base).expect("a valid base");
+            for path in paths {
+                assert_eq!(
+                    join(&base, path),
+                    parse_joined(&base, path),
+                    "{base} + {path}"
+                );
+            }
+        }
     }
 
     #[test]
