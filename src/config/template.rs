@@ -243,6 +243,24 @@ fn next_open(text: &str, from: usize) -> Option<usize> {
     }
 }
 
+/// A template of `value`: its text as written, and what `reference` adds for each `{{name}}`
+/// (with the name's place in `value`). Variables and values of the suite are both read so.
+fn build(
+    origin: Origin<'_>,
+    value: &str,
+    mut reference: impl FnMut(&mut Template, &str, &Span) -> Result<(), Diagnostic>,
+) -> Result<Template, Diagnostic> {
+    let segments = segments(value).map_err(|at| unclosed(origin, value, &at))?;
+    let mut template = Template::with_room(segments.len());
+    for segment in segments {
+        match segment {
+            Segment::Text(text) => template.push(Part::Text(text.to_owned())),
+            Segment::Ref { name, at } => reference(&mut template, name, &at)?,
+        }
+    }
+    Ok(template)
+}
+
 fn segments(text: &str) -> Result<Vec<Segment<'_>>, Span> {
     let mut segments = Vec::new();
     let mut rest = 0;
@@ -430,48 +448,42 @@ impl<'e> Scope<'e> {
         let origin = Origin { source, span };
         resolving.push(name.to_owned());
         let value = &definition.value;
-        let segments = segments(value).map_err(|at| unclosed(origin, value, &at))?;
-        let mut template = Template::with_room(segments.len());
-        for segment in segments {
-            match segment {
-                Segment::Text(text) => template.push(Part::Text(text.to_owned())),
-                Segment::Ref { name: used, at } => {
-                    if resolving.iter().any(|n| n == used) {
-                        return Err(origin
-                            .error(
-                                value,
-                                &at,
-                                format!("variable `{}` refers to itself", resolving[0]),
-                            )
-                            .help(format!(
-                                "the chain is {} -> {used}; give one of them a plain value",
-                                resolving.join(" -> ")
-                            )));
-                    }
-                    // A variable that failed was reported once: what uses it says nothing more.
-                    if self.failed.contains(used) {
-                        continue;
-                    }
-                    if definitions.contains_key(used) {
-                        self.define(used, definitions, resolving)?;
-                    }
-                    let part = self.lookup(origin, value, used, &at, &CaptureNames::default())?;
-                    template.append(&part);
-                    if template.len() > MAX_VALUE {
-                        return Err(too_long(
-                            origin,
-                            value,
-                            &at,
-                            &format!("variable `{name}`"),
-                            &format!(
-                                "the chain that grew is {} -> {used}",
-                                resolving.join(" -> ")
-                            ),
-                        ));
-                    }
-                }
+        let mut template = build(origin, value, |template, used, at| {
+            if resolving.iter().any(|n| n == used) {
+                return Err(origin
+                    .error(
+                        value,
+                        at,
+                        format!("variable `{}` refers to itself", resolving[0]),
+                    )
+                    .help(format!(
+                        "the chain is {} -> {used}; give one of them a plain value",
+                        resolving.join(" -> ")
+                    )));
             }
-        }
+            // A variable that failed was reported once: what uses it says nothing more.
+            if self.failed.contains(used) {
+                return Ok(());
+            }
+            if definitions.contains_key(used) {
+                self.define(used, definitions, resolving)?;
+            }
+            let part = self.lookup(origin, value, used, at, &CaptureNames::default())?;
+            template.append(&part);
+            if template.len() > MAX_VALUE {
+                return Err(too_long(
+                    origin,
+                    value,
+                    at,
+                    &format!("variable `{name}`"),
+                    &format!(
+                        "the chain that grew is {} -> {used}",
+                        resolving.join(" -> ")
+                    ),
+                ));
+            }
+            Ok(())
+        })?;
         resolving.pop();
         if self.secret_vars.contains(name) {
             let value: String = template
@@ -534,26 +546,19 @@ impl<'e> Scope<'e> {
         value: &str,
         captures: &CaptureNames,
     ) -> Result<Template, Diagnostic> {
-        let segments = segments(value).map_err(|at| unclosed(origin, value, &at))?;
-        let mut template = Template::with_room(segments.len());
-        for segment in segments {
-            match segment {
-                Segment::Text(text) => template.push(Part::Text(text.to_owned())),
-                Segment::Ref { name, at } => {
-                    template.append(&self.lookup(origin, value, name, &at, captures)?);
-                    if template.len() > MAX_VALUE {
-                        return Err(too_long(
-                            origin,
-                            value,
-                            &at,
-                            "this value",
-                            &format!("`{name}` makes it too long"),
-                        ));
-                    }
-                }
+        build(origin, value, |template, name, at| {
+            template.append(&self.lookup(origin, value, name, at, captures)?);
+            if template.len() > MAX_VALUE {
+                return Err(too_long(
+                    origin,
+                    value,
+                    at,
+                    "this value",
+                    &format!("`{name}` makes it too long"),
+                ));
             }
-        }
-        Ok(template)
+            Ok(())
+        })
     }
 
     /// Resolves a string that is needed when the suite loads (a URL, a file path): captures are
