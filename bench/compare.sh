@@ -88,7 +88,7 @@ for j in $(seq 8); do hurl_file "$work/jobs$j.hurl" 1000; done
 # is read by /usr/bin/time in the warm-up run: wait4 from here would count this Python process,
 # which the child is a copy of until it execs.
 cat > "$work/measure.py" <<'PY'
-import shlex, statistics, subprocess, sys, time
+import os, shlex, statistics, subprocess, sys, time
 
 def argv(cmd):
     return ["sh", "-c", cmd] if any(c in cmd for c in "<>|;&$`*?") else shlex.split(cmd)
@@ -123,27 +123,26 @@ elif mode == "alone":  # LABEL COMMAND TARGET: median wall time, and peak memory
     mem = peak(label, cmd)
     wall = med(timed(label, cmd) for _ in range(rounds))
     print(f"| {label} | {wall:.3f} s, {mem:.1f} MiB | | | {target} |")
+elif mode == "busy":  # PID COMMAND: the share of the command's wall time that process PID
+    # spent on a CPU, median. Near 1, that process (nginx) bounds the row.
+    pid, cmd = rest
+    def cpu():  # utime + stime, fields 14 and 15 of /proc/PID/stat
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    shares = []
+    for _ in range(rounds):
+        before = cpu()
+        wall = timed(cmd, cmd)
+        shares.append((cpu() - before) / wall)
+    print(f"{med(shares):.2f}")
 else:  # rate N COMMAND: requests per second of a command that sends N requests, median
     n, cmd = int(rest[0]), rest[1]
     print(f"{med(n / timed(cmd, cmd) for _ in range(rounds)):.0f}")
 PY
-# The share of a command's wall time that nginx spent on a CPU: near 1, nginx bounds the row and
-# no client can be faster than it.
-busy() { # COMMAND
-  python3 - "$(cat "$work/nginx.pid")" "$1" <<'PY'
-import os, shlex, subprocess, sys, time
-pid, cmd = sys.argv[1], sys.argv[2]
-def cpu():  # utime + stime, fields 14 and 15 of /proc/PID/stat
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-before, start = cpu(), time.perf_counter()
-subprocess.run(shlex.split(cmd), stdout=subprocess.DEVNULL, check=True)
-print(f"{(cpu() - before) / (time.perf_counter() - start):.2f}")
-PY
-}
 pair() { python3 "$work/measure.py" pair "$rounds" "$@" || true; }   # LABEL A B TARGET
 alone() { python3 "$work/measure.py" alone "$rounds" "$@" || true; } # LABEL COMMAND TARGET
 rate() { python3 "$work/measure.py" rate "$rounds" "$@"; }           # N COMMAND
+busy() { python3 "$work/measure.py" busy "$rounds" "$(cat "$work/nginx.pid")" "$1"; } # COMMAND
 printf '| work | runner | other | runner / other | target |\n|---|---|---|---|---|\n'
 pair "one request, cold (curl)" "$bin run $work/one.toml -q" "curl -s -o /dev/null ${curl_tls[*]} $url/" "0.5x"
 pair "1,000 sequential requests (curl)" "$bin run $work/seq1000.toml -q" "curl -s ${curl_tls[*]} -K $work/curl1000.cfg" "0.7x"
