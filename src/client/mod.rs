@@ -4,6 +4,7 @@
 //! follow redirects: the executor does, hop by hop, and a hop to another origin goes through
 //! the endpoint's `foreign` client, which carries nothing of the suite's.
 
+pub mod cookies;
 pub mod phases;
 
 use std::net::SocketAddr;
@@ -11,8 +12,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use http::header::{HOST, HeaderMap, HeaderValue, USER_AGENT};
-use reqwest::cookie::Jar;
+use http::header::{COOKIE, HOST, HeaderMap, HeaderValue, SET_COOKIE, USER_AGENT};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use rustls::pki_types::ServerName;
 use url::Url;
@@ -20,6 +20,7 @@ use url::Url;
 pub use crate::config::suite::{ConnectRule, ConnectTo};
 use crate::config::suite::{Endpoint, HttpVersion, ProxySetting, Redirects};
 use crate::tls::{ProxyTrust, TlsClient};
+pub use cookies::Jar;
 
 /// How long opening a TCP connection may take when the suite does not say.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,6 +38,8 @@ pub struct EndpointClient {
     pub foreign: LazyClient,
     /// The suite file's cookie jar, unless `cookies = false`.
     pub jar: Option<Arc<Jar>>,
+    /// The endpoint's headers name a Cookie: its own clients send that one, not the jar's.
+    cookie_in_defaults: bool,
     /// The headers the client adds to every request, as they may be shown (secrets `***`).
     pub defaults_shown: Vec<(String, String)>,
     /// The proxy the endpoint's requests go through ("host:port"), if any.
@@ -128,6 +131,58 @@ impl LazyClient {
                 builder.and_then(|b| b.build().ok())
             })
             .as_ref()
+    }
+}
+
+/// Which of an endpoint's clients a request goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Through {
+    /// The endpoint's own (`http` or `raw`), whose defaults hold the endpoint's headers.
+    Own,
+    /// The one for other origins, which holds none of them.
+    Foreign,
+}
+
+impl EndpointClient {
+    /// Puts the jar's cookies for the request's URL in its Cookie header, unless the request or
+    /// the client's defaults name one of their own; says whether it did.
+    pub fn add_cookies(&self, request: &mut reqwest::Request, through: Through) -> bool {
+        let Some(jar) = self.jar.as_deref() else {
+            return false;
+        };
+        let named = request.headers().contains_key(COOKIE)
+            || (through == Through::Own && self.cookie_in_defaults);
+        if named {
+            return false;
+        }
+        let Some(cookies) = jar.cookies(request.url()) else {
+            return false;
+        };
+        request.headers_mut().insert(COOKIE, cookies);
+        true
+    }
+
+    /// Sends `request` through `client`, one of this endpoint's, with the suite file's cookies:
+    /// the jar's for the URL sent, unless the request or the client's defaults name a Cookie of
+    /// their own, and the answer's `Set-Cookie` kept for that URL (what reqwest's cookie layer
+    /// did).
+    pub async fn send(
+        &self,
+        client: &reqwest::Client,
+        through: Through,
+        mut request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.add_cookies(&mut request, through);
+        let Some(jar) = self.jar.as_deref() else {
+            return client.execute(request).await;
+        };
+        let response = client.execute(request).await?;
+        let mut set = response.headers().get_all(SET_COOKIE).iter().peekable();
+        if set.peek().is_some() {
+            // A reqwest response's URL is the one requested: it follows no redirects.
+            jar.set_cookies(set, response.url());
+        }
+        Ok(response)
     }
 }
 
@@ -313,9 +368,6 @@ pub fn build(
         if let Some(resolver) = &resolver {
             builder = builder.dns_resolver(resolver.clone());
         }
-        if let Some(jar) = &jar {
-            builder = builder.cookie_provider(Arc::clone(jar));
-        }
         builder.default_headers(headers)
     };
     // `decode = false`: compression is still asked for, and the answer kept as it comes.
@@ -334,6 +386,7 @@ pub fn build(
             .no_zstd(),
         raw_headers,
     )));
+    let cookie_in_defaults = headers.contains_key(COOKIE);
     let http = own(builder, headers)
         .build()
         .map_err(|e| fail(e.to_string()))?;
@@ -341,12 +394,7 @@ pub fn build(
         Redirects::Follow { .. } => {
             let mut headers = HeaderMap::new();
             headers.insert(USER_AGENT, HeaderValue::from_static(AGENT));
-            let mut builder = foreign_builder(endpoint, tls).default_headers(headers);
-            // Cookies are kept by domain: another origin gets only its own.
-            if let Some(jar) = &jar {
-                builder = builder.cookie_provider(Arc::clone(jar));
-            }
-            Some(builder)
+            Some(foreign_builder(endpoint, tls).default_headers(headers))
         }
         Redirects::None => None,
     });
@@ -355,6 +403,7 @@ pub fn build(
         base,
         foreign,
         jar,
+        cookie_in_defaults,
         defaults_shown,
         proxy,
         proxy_trust: proxy_trust.cloned(),

@@ -17,7 +17,7 @@ mod send;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::client::EndpointClient;
+use crate::client::{EndpointClient, Through};
 use crate::config::suite::{Endpoint, OtherOrigins, Redirects, Request, Retry};
 use crate::config::template::{Captured, Captures};
 use crate::diagnostic::Source;
@@ -392,12 +392,14 @@ async fn attempt(
         };
     report.url = std::mem::take(&mut prepared.url_shown);
     // The cookies the jar sends with this request, as `-v` shows them (secrets hidden).
-    let cookies = target
+    let from_jar = target
         .client
-        .jar
-        .as_ref()
-        .filter(|_| shown)
-        .and_then(|jar| reqwest::cookie::CookieStore::cookies(jar.as_ref(), prepared.request.url()))
+        .add_cookies(&mut prepared.request, Through::Own);
+    let cookies = prepared
+        .request
+        .headers()
+        .get(http::header::COOKIE)
+        .filter(|_| shown && from_jar)
         .and_then(|v| {
             v.to_str()
                 .ok()
@@ -436,7 +438,11 @@ async fn attempt(
     } else {
         target.client.raw.get().unwrap_or(&target.client.http)
     };
-    let response = match client.execute(prepared.request).await {
+    let sent = target
+        .client
+        .send(client, Through::Own, prepared.request)
+        .await;
+    let response = match sent {
         Ok(response) => response,
         Err(error) => {
             report.duration_ms = millis(started.elapsed());

@@ -9,6 +9,7 @@ use url::Url;
 use super::event::{Event, Listener, Unwritable};
 use super::outcome::RequestReport;
 use super::{Hop, send};
+use crate::client::Through;
 use crate::config::suite::{OtherOrigins, Redirects};
 
 /// Why following a redirect ended the request.
@@ -100,12 +101,15 @@ pub async fn follow(
             ));
         }
         let same_origin = next.origin() == endpoint.url.origin();
-        let own = &hop.target.client.http;
-        let foreign = || hop.target.client.foreign.get().unwrap_or(own);
+        let own = (&hop.target.client.http, Through::Own);
+        let foreign = || {
+            let foreign = hop.target.client.foreign.get();
+            foreign.map_or(own, |client| (client, Through::Foreign))
+        };
         // Another scheme needs the other client even when everything is kept: the endpoint's
         // own client speaks only its scheme.
         let scheme_changes = next.scheme() != endpoint.url.scheme();
-        let (http, suite_headers) = match (same_origin, other_origins) {
+        let ((http, through), suite_headers) = match (same_origin, other_origins) {
             (true, _) => (own, true),
             (false, OtherOrigins::DangerKeep) if scheme_changes => (foreign(), true),
             (false, OtherOrigins::DangerKeep) => (own, true),
@@ -158,7 +162,11 @@ pub async fn follow(
                 send::PrepareError::Invalid(message) => HopError::Broken(message, false),
             })?;
         let sent_at = std::time::Instant::now();
-        response = builder.send().await.map_err(|error| {
+        let sent = match builder.build() {
+            Ok(request) => hop.target.client.send(http, through, request).await,
+            Err(error) => Err(error),
+        };
+        response = sent.map_err(|error| {
             let limits = super::explain::Limits {
                 whole: hop.request.timeout.unwrap_or(endpoint.timeout),
                 gap: endpoint.read_timeout,
