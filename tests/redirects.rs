@@ -241,37 +241,42 @@ fn cookie_on_a_redirect() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
     let port = listener.local_addr().expect("an address").port();
     std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten().take(8) {
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while stream.read(&mut byte).is_ok_and(|n| n == 1) {
-                head.push(byte[0]);
-                if !head.ends_with(b"\r\n\r\n") {
-                    continue;
-                }
-                let text = String::from_utf8_lossy(&head).into_owned();
-                head.clear();
-                let cookie = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("cookie: "))
-                    .unwrap_or("none")
-                    .to_owned();
-                let answer = if text.starts_with("GET /login ") {
-                    "HTTP/1.1 302 Found\r\nlocation: /me\r\nset-cookie: hop=1; Path=/\r\ncontent-length: 0\r\n\r\n".to_owned()
-                } else {
-                    let body = format!("{{\"cookie\":\"{cookie}\"}}");
-                    format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-                        body.len()
-                    )
-                };
-                if stream.write_all(answer.as_bytes()).is_err() {
-                    break;
-                }
-            }
+        for stream in listener.incoming().flatten().take(8) {
+            std::thread::spawn(move || answer_cookies(stream));
         }
     });
     port
+}
+
+/// The requests of one kept-open connection, answered as `cookie_on_a_redirect` says.
+fn answer_cookies(mut stream: std::net::TcpStream) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while stream.read(&mut byte).is_ok_and(|n| n == 1) {
+        head.push(byte[0]);
+        if !head.ends_with(b"\r\n\r\n") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&head).into_owned();
+        head.clear();
+        let cookie = text
+            .lines()
+            .find_map(|l| l.strip_prefix("cookie: "))
+            .unwrap_or("none")
+            .to_owned();
+        let answer = if text.starts_with("GET /login ") {
+            "HTTP/1.1 302 Found\r\nlocation: /me\r\nset-cookie: hop=1; Path=/\r\ncontent-length: 0\r\n\r\n".to_owned()
+        } else {
+            let body = format!("{{\"cookie\":\"{cookie}\"}}");
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+        };
+        if stream.write_all(answer.as_bytes()).is_err() {
+            break;
+        }
+    }
 }
 
 #[test]
@@ -281,17 +286,19 @@ fn a_cookie_set_by_a_redirect_goes_with_the_next_hop_and_stays() {
         .file(
             "a.toml",
             &format!(
-                "[endpoints.api]\nurl = \"http://127.0.0.1:{port}\"\nfollow_redirects = true\n\n[[requests]]\nname = \"login\"\npath = \"/login\"\n\n[[requests]]\nname = \"again\"\npath = \"/again\"\n"
+                "[endpoints.api]\nurl = \"http://127.0.0.1:{port}\"\nfollow_redirects = true\n\n[endpoints.fixed]\nurl = \"http://127.0.0.1:{port}\"\nheaders = {{ Cookie = \"fixed=1\" }}\n\n[[requests]]\nname = \"login\"\nendpoint = \"api\"\npath = \"/login\"\n\n[[requests]]\nname = \"again\"\nendpoint = \"api\"\npath = \"/again\"\n\n[[requests]]\nname = \"own\"\nendpoint = \"fixed\"\npath = \"/own\"\n"
             ),
         )
         .args(&["run", "a.toml", "-q"])
         .any_stdout()
         .run();
-    // The 302's Set-Cookie went back on the hop it sent runner to, and on the next request.
+    // The 302's Set-Cookie went back on the hop it sent runner to, and on the next request; an
+    // endpoint whose headers name a Cookie sends that one, not the jar's.
     let answers: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&run.stdout)
         .into_iter()
         .collect::<Result<_, _>>()
-        .expect("two answers");
+        .expect("three answers");
     let hop = serde_json::json!({ "cookie": "hop=1" });
-    assert_eq!(answers, [hop.clone(), hop], "{}", run.stdout);
+    let fixed = serde_json::json!({ "cookie": "fixed=1" });
+    assert_eq!(answers, [hop.clone(), hop, fixed], "{}", run.stdout);
 }

@@ -162,17 +162,14 @@ impl EndpointClient {
         true
     }
 
-    /// Sends `request` through `client`, one of this endpoint's, with the suite file's cookies:
-    /// the jar's for the URL sent, unless the request or the client's defaults name a Cookie of
-    /// their own, and the answer's `Set-Cookie` kept for that URL (what reqwest's cookie layer
-    /// did).
-    pub async fn send(
+    /// Sends `request` through `client`, one of this endpoint's, and keeps the answer's
+    /// `Set-Cookie` in the jar for the URL sent (what reqwest's cookie layer did). The request's
+    /// cookies are put in before, by `add_cookies`, so that what is shown is what is sent.
+    pub async fn execute(
         &self,
         client: &reqwest::Client,
-        through: Through,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
-        self.add_cookies(&mut request, through);
         let Some(jar) = self.jar.as_deref() else {
             return client.execute(request).await;
         };

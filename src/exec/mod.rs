@@ -438,10 +438,7 @@ async fn attempt(
     } else {
         target.client.raw.get().unwrap_or(&target.client.http)
     };
-    let sent = target
-        .client
-        .send(client, Through::Own, prepared.request)
-        .await;
+    let sent = target.client.execute(client, prepared.request).await;
     let response = match sent {
         Ok(response) => response,
         Err(error) => {

@@ -163,7 +163,10 @@ pub async fn follow(
             })?;
         let sent_at = std::time::Instant::now();
         let sent = match builder.build() {
-            Ok(request) => hop.target.client.send(http, through, request).await,
+            Ok(mut request) => {
+                hop.target.client.add_cookies(&mut request, through);
+                hop.target.client.execute(http, request).await
+            }
             Err(error) => Err(error),
         };
         response = sent.map_err(|error| {
