@@ -14,7 +14,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use crate::support::{Test, root};
 
 /// A server that treats every connection with `behave`, on a thread of its own.
-fn hostile(behave: fn(TcpStream)) -> u16 {
+pub fn hostile(behave: fn(TcpStream)) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
     let port = listener.local_addr().expect("an address").port();
     std::thread::spawn(move || {
@@ -25,16 +25,17 @@ fn hostile(behave: fn(TcpStream)) -> u16 {
     port
 }
 
-/// Reads a request's head (to the blank line), as far as it comes.
-fn read_head(stream: &mut impl Read) {
+/// Reads a request's head (to the blank line), as far as it comes, and returns it.
+pub fn read_head(stream: &mut impl Read) -> Vec<u8> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") && head.len() < 65_536 {
         match stream.read(&mut byte) {
             Ok(1) => head.push(byte[0]),
-            _ => return,
+            _ => break,
         }
     }
+    head
 }
 
 /// The demo server certificate, for a TLS server the demo CA vouches for.

@@ -7,6 +7,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::hostile::{hostile, read_head};
 use crate::run::{Serving, serve_demo};
 use crate::support::{Test, root};
 
@@ -235,53 +236,39 @@ fn a_host_from_the_environment_is_hidden() {
         .run();
 }
 
-/// A plain-HTTP server on loopback that keeps connections open: `/login` answers 302 to `/me`
-/// and sets the cookie `hop=1`; any other path answers with the Cookie header it was sent.
-fn cookie_on_a_redirect() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
-    let port = listener.local_addr().expect("an address").port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten().take(8) {
-            std::thread::spawn(move || answer_cookies(stream));
-        }
-    });
-    port
-}
-
-/// The requests of one kept-open connection, answered as `cookie_on_a_redirect` says.
+/// What a plain-HTTP server answers on each kept-open connection: `/login` answers 302 to `/me`
+/// and sets the cookie `hop=1` (and one that is not text); any other path answers with the Cookie header it was sent.
 fn answer_cookies(mut stream: std::net::TcpStream) {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while stream.read(&mut byte).is_ok_and(|n| n == 1) {
-        head.push(byte[0]);
+    loop {
+        let head = read_head(&mut stream);
         if !head.ends_with(b"\r\n\r\n") {
-            continue;
+            return;
         }
-        let text = String::from_utf8_lossy(&head).into_owned();
-        head.clear();
+        let text = String::from_utf8_lossy(&head);
         let cookie = text
             .lines()
             .find_map(|l| l.strip_prefix("cookie: "))
-            .unwrap_or("none")
-            .to_owned();
+            .unwrap_or("none");
+        // A Set-Cookie that is not text is left out; the one beside it is kept.
         let answer = if text.starts_with("GET /login ") {
-            "HTTP/1.1 302 Found\r\nlocation: /me\r\nset-cookie: hop=1; Path=/\r\ncontent-length: 0\r\n\r\n".to_owned()
+            b"HTTP/1.1 302 Found\r\nlocation: /me\r\nset-cookie: bad=\xff\r\nset-cookie: hop=1; Path=/\r\ncontent-length: 0\r\n\r\n".to_vec()
         } else {
             let body = format!("{{\"cookie\":\"{cookie}\"}}");
             format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
                 body.len()
             )
+            .into_bytes()
         };
-        if stream.write_all(answer.as_bytes()).is_err() {
-            break;
+        if stream.write_all(&answer).is_err() {
+            return;
         }
     }
 }
 
 #[test]
 fn a_cookie_set_by_a_redirect_goes_with_the_next_hop_and_stays() {
-    let port = cookie_on_a_redirect();
+    let port = hostile(answer_cookies);
     let run = Test::new("redirect-cookie")
         .file(
             "a.toml",

@@ -27,10 +27,11 @@ impl Jar {
             header.push_str(value);
         }
         drop(store);
+        if header.is_empty() {
+            return None;
+        }
         // A value that cannot be a header value is not sent (the store holds what a server set).
-        (!header.is_empty())
-            .then(|| HeaderValue::try_from(header).ok())
-            .flatten()
+        HeaderValue::try_from(header).ok()
     }
 
     /// Keeps the cookies of an answer from `url`'s `Set-Cookie` headers; one that does not parse
