@@ -3,6 +3,10 @@
 //! endpoint's, as curl's `--connect-to`), and a misspelt `--var` stopped before anything is
 //! sent.
 
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+
+use crate::hostile::{hostile, read_head};
 use crate::run::serve_demo;
 use crate::support::{Test, root};
 
@@ -832,4 +836,66 @@ fn colour_is_for_terminals_and_honours_no_color() {
         !painted(&[], &[("CLICOLOR_FORCE", "1")], false),
         "NO_COLOR wins over it"
     );
+}
+
+/// Answers each request on each connection with the Host header it was sent, as JSON.
+fn answer_host(mut stream: TcpStream) {
+    loop {
+        let head = read_head(&mut stream);
+        if !head.ends_with(b"\r\n\r\n") {
+            return;
+        }
+        let text = String::from_utf8_lossy(&head);
+        let host = text
+            .lines()
+            .find_map(|l| l.strip_prefix("host: "))
+            .unwrap_or("none");
+        let body = format!("{{\"host\":\"{host}\"}}");
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        if stream.write_all(answer.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+/// `localhost` and the names under it are this machine's loopback addresses whatever the hosts
+/// file and DNS say, as in curl: `api.localhost` is in no hosts file, and a server on `::1`
+/// alone is reached through `localhost` once IPv4 is refused.
+#[test]
+fn localhost_and_the_names_under_it_are_this_machine() {
+    let v4 = hostile(answer_host);
+    let mut suite = String::new();
+    let mut expected = Vec::new();
+    for (name, host) in [("sub", "api.localhost"), ("dot", "LocalHost.")] {
+        suite.push_str(&format!(
+            "[endpoints.{name}]\nurl = \"http://{host}:{v4}\"\n\n[[requests]]\nname = \"{name}\"\nendpoint = \"{name}\"\npath = \"/\"\n\n"
+        ));
+        expected.push(serde_json::json!({ "host": format!("{}:{v4}", host.to_lowercase()) }));
+    }
+    // A machine without an IPv6 loopback leaves that request out.
+    if let Ok(listener) = TcpListener::bind("[::1]:0") {
+        let v6 = listener.local_addr().expect("an address").port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten().take(4) {
+                std::thread::spawn(move || answer_host(stream));
+            }
+        });
+        suite.push_str(&format!(
+            "[endpoints.six]\nurl = \"http://localhost:{v6}\"\n\n[[requests]]\nname = \"six\"\nendpoint = \"six\"\npath = \"/\"\n"
+        ));
+        expected.push(serde_json::json!({ "host": format!("localhost:{v6}") }));
+    }
+    let run = Test::new("localhost")
+        .file("a.toml", &suite)
+        .args(&["run", "a.toml", "-q"])
+        .any_stdout()
+        .run();
+    let answers: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&run.stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("an answer per request");
+    assert_eq!(answers, expected, "{}", run.stdout);
 }

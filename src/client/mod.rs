@@ -6,14 +6,12 @@
 
 pub mod cookies;
 pub mod phases;
-
-use std::net::SocketAddr;
+pub mod resolve;
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use http::header::{COOKIE, HOST, HeaderMap, HeaderValue, SET_COOKIE, USER_AGENT};
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use rustls::pki_types::ServerName;
 use url::Url;
 
@@ -21,6 +19,7 @@ pub use crate::config::suite::{ConnectRule, ConnectTo};
 use crate::config::suite::{Endpoint, HttpVersion, ProxySetting, Redirects};
 use crate::tls::{ProxyTrust, TlsClient};
 pub use cookies::Jar;
+use resolve::Resolver;
 
 /// How long opening a TCP connection may take when the suite does not say.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -220,7 +219,9 @@ fn common(endpoint: &Endpoint, speaks: Speaks<'_>, route: &Route) -> reqwest::Cl
         Speaks::Nothing(_) | Speaks::Platform => None,
     };
     let mut builder = routed(
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()),
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Resolver::default()),
         route,
     );
     // The TCP connection and the TLS handshake are timed as two phases, each with its limit.
@@ -354,11 +355,11 @@ pub fn build(
             base.set_port(Some(target_port))
                 .map_err(|()| fail("the URL cannot take a port".to_owned()))?;
         }
-        resolver = Some(Redirected {
-            name: base.host_str().unwrap_or_default().to_owned(),
+        resolver = Some(Resolver::redirecting(
+            base.host_str().unwrap_or_default().to_owned(),
             target_host,
-            port: target_port,
-        });
+            target_port,
+        ));
     }
     // The endpoint's own clients share everything but the decoding of answers.
     let own = |mut builder: reqwest::ClientBuilder, headers: HeaderMap| {
@@ -424,33 +425,6 @@ fn foreign_builder(endpoint: &Endpoint, tls: Option<&TlsClient>) -> reqwest::Cli
         None => Speaks::Platform,
     };
     common(endpoint, speaks, &route)
-}
-
-/// Resolves the name a request is sent to (`server_name`, or the URL's host) to where the
-/// connection must go (`connect_to`, or the URL's real host), so TLS speaks to the name while
-/// the TCP connection goes elsewhere.
-#[derive(Debug, Clone)]
-struct Redirected {
-    name: String,
-    target_host: String,
-    port: u16,
-}
-
-impl Resolve for Redirected {
-    fn resolve(&self, name: Name) -> Resolving {
-        let host = if name.as_str().eq_ignore_ascii_case(&self.name) {
-            self.target_host.clone()
-        } else {
-            name.as_str().to_owned()
-        };
-        let port = self.port;
-        Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
-                .await?
-                .collect();
-            Ok(Box::new(addrs.into_iter()) as Addrs)
-        })
-    }
 }
 
 /// The clients of a suite's endpoints, in endpoint order.

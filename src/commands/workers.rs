@@ -50,9 +50,13 @@ pub fn start(
     let queue: Queue = Arc::new(Mutex::new(ready.into_iter().enumerate().collect()));
     let settings = Arc::new(settings);
     let jobs = jobs.max(1);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .clamp(1, jobs);
+    // One file at a time needs one thread: no need to read the cgroup's CPU quota to know.
+    let threads = match jobs {
+        1 => 1,
+        _ => std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .clamp(1, jobs),
+    };
     let mut workers = Vec::new();
     for number in 0..threads {
         // `jobs` spread over the threads: 8 on 2 cores is 4 files at a time on each.

@@ -3,7 +3,7 @@
 //! protocol), and a request over a finished one when the answer tells more.
 
 use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 
 use rustls::crypto::CryptoProvider;
@@ -11,6 +11,7 @@ use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, SupportedCipherSuite, SupportedProtocolVersion};
 
 use super::{Protocol, TIMEOUT};
+use crate::client::resolve::loopback;
 use crate::config::suite::Endpoint;
 use crate::exec::explain;
 use crate::tls::TlsClient;
@@ -56,9 +57,13 @@ impl Failed {
 
 impl Target {
     fn connect(&self) -> Result<TcpStream, Failed> {
-        let addrs = (self.host.as_str(), self.port)
-            .to_socket_addrs()
-            .map_err(|e| Failed::Connect(format!("cannot resolve {}: {e}", self.host)))?;
+        let addrs: Vec<SocketAddr> = match loopback(&self.host, self.port) {
+            Some(addrs) => addrs.to_vec(),
+            None => (self.host.as_str(), self.port)
+                .to_socket_addrs()
+                .map_err(|e| Failed::Connect(format!("cannot resolve {}: {e}", self.host)))?
+                .collect(),
+        };
         let mut last = None;
         for addr in addrs {
             match TcpStream::connect_timeout(&addr, TIMEOUT) {
