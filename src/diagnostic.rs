@@ -47,8 +47,15 @@ impl Source {
 
     /// `path:line:col` of a span's start.
     pub fn location(&self, span: &Span) -> String {
-        let (line, col) = self.line_col(span.start);
-        format!("{}:{line}:{col}", self.path.display())
+        Location::write(self, span.start)
+    }
+
+    /// A span's start, named `path:line:col` when it is shown.
+    pub fn place(self: &Arc<Self>, span: &Span) -> Location {
+        Location {
+            source: Arc::clone(self),
+            at: span.start,
+        }
     }
 
     /// The line (from 1), the column (in characters, from 1) and the byte range of the line
@@ -75,6 +82,41 @@ impl Source {
     fn line_col(&self, offset: usize) -> (usize, usize) {
         let (line, col, _) = self.line_of(offset);
         (line, col)
+    }
+}
+
+/// A place in a [`Source`], named `path:line:col` only when it is shown: each request's
+/// expectations carry their places, and one that passes unreported costs no line lookup and no
+/// formatting.
+#[derive(Clone)]
+pub struct Location {
+    source: Arc<Source>,
+    at: usize,
+}
+
+impl Location {
+    fn write(source: &Source, at: usize) -> String {
+        let (line, col) = source.line_col(at);
+        format!("{}:{line}:{col}", source.path.display())
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&Self::write(&self.source, self.at))
+    }
+}
+
+/// As shown: the source's text is left out.
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl serde::Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
@@ -631,5 +673,19 @@ mod tests {
         }
         assert_eq!(source.location(&(59_994..59_995)), "s.toml:10000:1");
         assert_eq!(source.scans(), 1);
+    }
+
+    #[test]
+    fn a_place_is_named_only_when_shown_and_as_location_names_it() {
+        let source = source("a = 1\nb = \"é\" # c\n");
+        let place = source.place(&(17..18));
+        assert_eq!(source.scans(), 0, "not shown yet");
+        assert_eq!(place.to_string(), "suite.toml:2:11");
+        assert_eq!(format!("{place:?}"), "suite.toml:2:11");
+        assert_eq!(
+            serde_json::to_string(&place).expect("a string"),
+            "\"suite.toml:2:11\""
+        );
+        assert_eq!(source.location(&(17..18)), place.to_string());
     }
 }

@@ -1,6 +1,8 @@
 //! Captures: values taken from a response (JSONPath on the body, or a header) for the requests
 //! that follow. A capture that finds nothing fails its request.
 
+use std::sync::Arc;
+
 use http::HeaderMap;
 use serde_json::Value as Json;
 
@@ -35,7 +37,7 @@ pub fn take(
     headers: &HeaderMap,
     body: Option<&[u8]>,
     too_large: Option<u64>,
-    source: &Source,
+    source: &Arc<Source>,
 ) -> (Vec<(String, Captured)>, Vec<ExpectationReport>) {
     let document = body.and_then(|b| serde_json::from_slice::<Json>(b).ok());
     let mut found = Vec::new();
@@ -79,7 +81,7 @@ pub fn take(
             )),
             None => failed.push(ExpectationReport {
                 what: format!("capture {}", capture.name),
-                location: source.location(&capture.span),
+                location: source.place(&capture.span),
                 passed: false,
                 expected: wanted,
                 actual: match (too_large, &capture.from) {

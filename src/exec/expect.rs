@@ -2,6 +2,7 @@
 //! the duration and the server's certificate. Every expectation is checked and reported with
 //! its place in the suite, the expected and the actual value.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::HeaderMap;
@@ -40,14 +41,14 @@ pub fn evaluate(
     request: &Request,
     facts: &Facts<'_>,
     captures: &Captures,
-    source: &Source,
+    source: &Arc<Source>,
 ) -> Vec<ExpectationReport> {
     let expect = request.expect();
     let mut reports = vec![status(request, facts.status, source)];
     if let Some((max, span)) = &expect.max_duration {
         reports.push(ExpectationReport {
             what: "duration".to_owned(),
-            location: source.location(span),
+            location: source.place(span),
             passed: facts.duration <= *max,
             expected: format!("at most {}", duration::show(*max)),
             actual: format!("{} ms", facts.duration.as_millis()),
@@ -85,7 +86,7 @@ pub fn evaluate(
                 }
                 _ => reports.push(ExpectationReport {
                     what,
-                    location: source.location(&matcher.span),
+                    location: source.place(&matcher.span),
                     passed: false,
                     expected: describe(matcher, captures),
                     actual: facts
@@ -109,7 +110,7 @@ pub fn evaluate(
         match facts.too_large {
             Some(limit) => reports.push(ExpectationReport {
                 what: "body".to_owned(),
-                location: source.location(&matcher.span),
+                location: source.place(&matcher.span),
                 passed: false,
                 expected: describe(matcher, captures),
                 actual: answer::too_large(limit),
@@ -123,7 +124,7 @@ pub fn evaluate(
         }
     }
     if let Some(certificate) = &expect.certificate {
-        let location = source.location(&certificate.span);
+        let location = source.place(&certificate.span);
         match facts.leaf {
             None => reports.push(ExpectationReport {
                 what: "certificate".to_owned(),
@@ -197,12 +198,12 @@ pub fn evaluate(
 }
 
 /// The listed codes or classes; without `status`, any status below 400.
-fn status(request: &Request, status: u16, source: &Source) -> ExpectationReport {
+fn status(request: &Request, status: u16, source: &Arc<Source>) -> ExpectationReport {
     let (passed, expected, location) = match &request.expect().status {
         None => (
             status < 400,
             "a status below 400".to_owned(),
-            source.location(&request.span),
+            source.place(&request.span),
         ),
         Some((patterns, span)) => {
             let passed = patterns.iter().any(|p| match p {
@@ -216,7 +217,7 @@ fn status(request: &Request, status: u16, source: &Source) -> ExpectationReport 
                     StatusPattern::Class(class) => format!("{class}xx"),
                 })
                 .collect();
-            (passed, shown.join(" or "), source.location(span))
+            (passed, shown.join(" or "), source.place(span))
         }
     };
     ExpectationReport {
@@ -233,12 +234,12 @@ fn check(
     matcher: &Matcher,
     actual: Option<&Json>,
     captures: &Captures,
-    source: &Source,
+    source: &Arc<Source>,
 ) -> ExpectationReport {
     let passed = matcher.ops.iter().all(|op| holds(op, actual, captures));
     ExpectationReport {
         what: what.to_owned(),
-        location: source.location(&matcher.span),
+        location: source.place(&matcher.span),
         passed,
         expected: describe(matcher, captures),
         actual: actual.map_or_else(|| "nothing".to_owned(), show),

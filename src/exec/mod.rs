@@ -218,7 +218,7 @@ struct Target<'a> {
     endpoint: &'a Endpoint,
     client: &'a EndpointClient,
     tls: Option<&'a TlsClient>,
-    source: &'a Source,
+    source: &'a std::sync::Arc<Source>,
 }
 
 /// One attempt at a request.

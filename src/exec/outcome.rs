@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::diagnostic::Location;
 use crate::tls::inspect::CertInfo;
 
 /// How a request ended, from best to worst: a run's exit code follows its worst verdict.
@@ -131,7 +132,7 @@ pub struct ExpectationReport {
     /// "status", "json $.id", "header content-type", ...
     pub what: String,
     /// `path:line:col` of the expectation in the suite.
-    pub location: String,
+    pub location: Location,
     pub passed: bool,
     pub expected: String,
     pub actual: String,
