@@ -58,7 +58,7 @@ impl Failed {
 impl Target {
     fn connect(&self) -> Result<TcpStream, Failed> {
         let addrs: Vec<SocketAddr> = match loopback(&self.host, self.port) {
-            Some(addrs) => addrs.to_vec(),
+            Some(addrs) => addrs,
             None => (self.host.as_str(), self.port)
                 .to_socket_addrs()
                 .map_err(|e| Failed::Connect(format!("cannot resolve {}: {e}", self.host)))?
