@@ -25,6 +25,38 @@ pub fn hostile(behave: fn(TcpStream)) -> u16 {
     port
 }
 
+/// Answers each request head on a kept-open connection with what `answer` makes of it, until
+/// the client goes.
+pub fn keep_answering(mut stream: TcpStream, answer: impl Fn(&str) -> Vec<u8>) {
+    loop {
+        let head = read_head(&mut stream);
+        if !head.ends_with(b"\r\n\r\n") {
+            return;
+        }
+        if stream
+            .write_all(&answer(&String::from_utf8_lossy(&head)))
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// A 200 whose JSON body holds the request header `name`'s value (`none` when it was not sent)
+/// under that name.
+pub fn echo_header(head: &str, name: &str) -> Vec<u8> {
+    let value = head
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
+        .unwrap_or("none");
+    let body = format!("{{\"{name}\":\"{value}\"}}");
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 /// Reads a request's head (to the blank line), as far as it comes, and returns it.
 pub fn read_head(stream: &mut impl Read) -> Vec<u8> {
     let mut head = Vec::new();

@@ -3,10 +3,9 @@
 //! endpoint's, as curl's `--connect-to`), and a misspelt `--var` stopped before anything is
 //! sent.
 
-use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 
-use crate::hostile::{hostile, read_head};
+use crate::hostile::{echo_header, hostile, keep_answering};
 use crate::run::serve_demo;
 use crate::support::{Test, root};
 
@@ -839,26 +838,8 @@ fn colour_is_for_terminals_and_honours_no_color() {
 }
 
 /// Answers each request on each connection with the Host header it was sent, as JSON.
-fn answer_host(mut stream: TcpStream) {
-    loop {
-        let head = read_head(&mut stream);
-        if !head.ends_with(b"\r\n\r\n") {
-            return;
-        }
-        let text = String::from_utf8_lossy(&head);
-        let host = text
-            .lines()
-            .find_map(|l| l.strip_prefix("host: "))
-            .unwrap_or("none");
-        let body = format!("{{\"host\":\"{host}\"}}");
-        let answer = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        if stream.write_all(answer.as_bytes()).is_err() {
-            return;
-        }
-    }
+fn answer_host(stream: TcpStream) {
+    keep_answering(stream, |head| echo_header(head, "host"));
 }
 
 /// `localhost` and the names under it are this machine's loopback addresses whatever the hosts

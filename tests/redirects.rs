@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::hostile::{hostile, read_head};
+use crate::hostile::{echo_header, hostile, keep_answering};
 use crate::run::{Serving, serve_demo};
 use crate::support::{Test, root};
 
@@ -238,32 +238,15 @@ fn a_host_from_the_environment_is_hidden() {
 
 /// What a plain-HTTP server answers on each kept-open connection: `/login` answers 302 to `/me`
 /// and sets the cookie `hop=1` (and one that is not text); any other path answers with the Cookie header it was sent.
-fn answer_cookies(mut stream: std::net::TcpStream) {
-    loop {
-        let head = read_head(&mut stream);
-        if !head.ends_with(b"\r\n\r\n") {
-            return;
-        }
-        let text = String::from_utf8_lossy(&head);
-        let cookie = text
-            .lines()
-            .find_map(|l| l.strip_prefix("cookie: "))
-            .unwrap_or("none");
+fn answer_cookies(stream: std::net::TcpStream) {
+    keep_answering(stream, |head| {
         // A Set-Cookie that is not text is left out; the one beside it is kept.
-        let answer = if text.starts_with("GET /login ") {
+        if head.starts_with("GET /login ") {
             b"HTTP/1.1 302 Found\r\nlocation: /me\r\nset-cookie: bad=\xff\r\nset-cookie: hop=1; Path=/\r\ncontent-length: 0\r\n\r\n".to_vec()
         } else {
-            let body = format!("{{\"cookie\":\"{cookie}\"}}");
-            format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-                body.len()
-            )
-            .into_bytes()
-        };
-        if stream.write_all(&answer).is_err() {
-            return;
+            echo_header(head, "cookie")
         }
-    }
+    });
 }
 
 #[test]
