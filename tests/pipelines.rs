@@ -7,7 +7,7 @@ use std::net::{TcpListener, TcpStream};
 
 use crate::hostile::{echo_header, hostile, keep_answering};
 use crate::run::serve_demo;
-use crate::support::{Test, root};
+use crate::support::{Test, json_values, root};
 
 fn suite(extra: &str) -> String {
     format!(
@@ -874,9 +874,6 @@ fn localhost_and_the_names_under_it_are_this_machine() {
         .args(&["run", "a.toml", "-q"])
         .any_stdout()
         .run();
-    let answers: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&run.stdout)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .expect("an answer per request");
+    let answers = json_values(&run.stdout);
     assert_eq!(answers, expected, "{}", run.stdout);
 }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::hostile::{echo_header, hostile, keep_answering};
 use crate::run::{Serving, serve_demo};
-use crate::support::{Test, root};
+use crate::support::{Test, json_values, root};
 
 /// A plain-HTTP server on loopback that answers every connection with a small JSON body, and
 /// counts them.
@@ -264,10 +264,7 @@ fn a_cookie_set_by_a_redirect_goes_with_the_next_hop_and_stays() {
         .run();
     // The 302's Set-Cookie went back on the hop it sent runner to, and on the next request; an
     // endpoint whose headers name a Cookie sends that one, not the jar's.
-    let answers: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&run.stdout)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .expect("three answers");
+    let answers = json_values(&run.stdout);
     let hop = serde_json::json!({ "cookie": "hop=1" });
     let fixed = serde_json::json!({ "cookie": "fixed=1" });
     assert_eq!(answers, [hop.clone(), hop, fixed], "{}", run.stdout);

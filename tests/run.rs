@@ -8,7 +8,7 @@ use runner::serve::{self, Server};
 
 use crate::pki;
 use crate::server::{self as tls_server, Options};
-use crate::support::{Run, root, run, runner};
+use crate::support::{Run, json_values, root, run, runner};
 
 /// `runner serve` on a free loopback port, on a runtime of its own that lives as long as this.
 pub struct Serving {
@@ -101,10 +101,7 @@ fn payloads_pipe_into_a_json_parser() {
         &["configs/mtls.toml", "configs/mtls-p12.toml"],
     );
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
-    let values: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&outcome.stdout)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .expect("stdout is JSON values");
+    let values = json_values(&outcome.stdout);
     assert_eq!(values.len(), 2);
     for value in &values {
         assert_eq!(

@@ -49,6 +49,14 @@ pub fn run(mut command: Command) -> Run {
     }
 }
 
+/// The JSON documents a run printed on standard output, one after another.
+pub fn json_values(stdout: &str) -> Vec<serde_json::Value> {
+    serde_json::Deserializer::from_str(stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("stdout is JSON values ({e}):\n{stdout}"))
+}
+
 /// Runs `runner ARGS` in `dir`.
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
     run(runner(dir, args))
