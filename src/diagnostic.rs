@@ -47,7 +47,9 @@ impl Source {
 
     /// `path:line:col` of a span's start.
     pub fn location(&self, span: &Span) -> String {
-        Location::write(self, span.start)
+        let mut shown = String::new();
+        let _ = Location::write(self, span.start, &mut shown);
+        shown
     }
 
     /// A span's start, named `path:line:col` when it is shown.
@@ -95,15 +97,15 @@ pub struct Location {
 }
 
 impl Location {
-    fn write(source: &Source, at: usize) -> String {
+    fn write(source: &Source, at: usize, out: &mut impl fmt::Write) -> fmt::Result {
         let (line, col) = source.line_col(at);
-        format!("{}:{line}:{col}", source.path.display())
+        write!(out, "{}:{line}:{col}", source.path.display())
     }
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&Self::write(&self.source, self.at))
+        Self::write(&self.source, self.at, f)
     }
 }
 

@@ -16,6 +16,7 @@ pub mod names;
 pub mod probe;
 pub mod read;
 pub mod report;
+pub mod resolve;
 pub mod secret;
 pub mod serve;
 pub mod size;

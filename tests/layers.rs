@@ -8,7 +8,7 @@ use crate::support::root;
 
 /// From the bottom up; a module may use `crate::X` only for an X of a lower layer.
 const LAYERS: &[&[&str]] = &[
-    &["secret", "words", "names", "size", "style"],
+    &["secret", "words", "names", "size", "style", "resolve"],
     &["diagnostic", "read"],
     &["config"],
     &["tls"],

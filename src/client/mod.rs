@@ -6,7 +6,6 @@
 
 pub mod cookies;
 pub mod phases;
-pub mod resolve;
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
@@ -17,9 +16,9 @@ use url::Url;
 
 pub use crate::config::suite::{ConnectRule, ConnectTo};
 use crate::config::suite::{Endpoint, HttpVersion, ProxySetting, Redirects};
+use crate::resolve::Resolver;
 use crate::tls::{ProxyTrust, TlsClient};
 pub use cookies::Jar;
-use resolve::Resolver;
 
 /// How long opening a TCP connection may take when the suite does not say.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

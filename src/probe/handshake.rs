@@ -11,9 +11,9 @@ use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, SupportedCipherSuite, SupportedProtocolVersion};
 
 use super::{Protocol, TIMEOUT};
-use crate::client::resolve::loopback;
 use crate::config::suite::Endpoint;
 use crate::exec::explain;
+use crate::resolve::loopback;
 use crate::tls::TlsClient;
 use crate::tls::verify::ServerVerifier;
 

@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 use std::io::Read;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use der::Encode;
@@ -17,6 +17,7 @@ use x509_parser::revocation_list::CertificateRevocationList;
 use super::inspect::{CertInfo, colon_hex, format_time};
 use super::ocsp;
 use crate::config::suite::Fetch;
+use crate::resolve::Resolver;
 
 /// The largest CRL or OCSP answer read.
 const LIMIT: u64 = 16 << 20;
@@ -185,6 +186,7 @@ fn http(url: &str, body: Option<Vec<u8>>, timeout: Duration) -> Result<Vec<u8>, 
                 let mut builder = reqwest::blocking::Client::builder()
                     .timeout(timeout)
                     .no_proxy()
+                    .dns_resolver(Arc::new(Resolver::default()))
                     .redirect(reqwest::redirect::Policy::none());
                 // Nothing here speaks TLS: no trust store is read.
                 if let Some(config) = super::no_tls_config(None) {
@@ -227,5 +229,34 @@ fn words(error: &reqwest::Error) -> String {
         "it did not answer in time".to_owned()
     } else {
         current.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::net::TcpListener;
+
+    use super::*;
+
+    /// A CRL or OCSP responder named `localhost`, or a name under it, is this machine, as an
+    /// endpoint's host is: `api.localhost` is in no hosts file.
+    #[test]
+    fn revocation_data_comes_from_localhost_names_too() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+        let port = listener.local_addr().expect("an address").port();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("a connection");
+            let mut head = [0u8; 1024];
+            let _ = stream.read(&mut head);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nCRL");
+        });
+        let answer = http(
+            &format!("http://api.localhost:{port}/inter.crl"),
+            None,
+            Duration::from_secs(5),
+        );
+        assert_eq!(answer.as_deref(), Ok(&b"CRL"[..]));
+        server.join().expect("the server ends");
     }
 }

@@ -1,4 +1,5 @@
-//! Where a request's connection goes. `localhost` and the names under it (`api.localhost`) are
+//! Where a connection goes, for every client runner makes (the endpoints', a redirect's, the
+//! revocation fetcher's) and the probe. `localhost` and the names under it (`api.localhost`) are
 //! the loopback addresses, answered here without asking the system's resolver, as curl and the
 //! browsers do (RFC 6761 §6.3): a suite's `https://localhost:8443` reaches this machine whatever
 //! the hosts file or DNS say, and its first request does not wait for a resolver thread (6% of a
