@@ -269,14 +269,15 @@ fn the_tls_matrix_against_nginx() {
     let fixtures = root().join("target/test-tmp/interop");
     let _ = fs::remove_dir_all(&fixtures);
     // The OCSP responder and the CRL server of `revocation.fetch` listen on ports the
-    // certificates name, so the ports are chosen before the certificates are made.
-    let free = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port()
-    };
-    let (ocsp_port, crl_port) = (free(), free());
+    // certificates name, so the ports are chosen before the certificates are made. The CRL
+    // server's listener is kept from then on: a port let go could be taken by another test's
+    // connection before it is bound again. openssl's responder binds its own.
+    let crl_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("the CRL port");
+    let crl_port = crl_listener.local_addr().expect("an address").port();
+    let ocsp_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
     let made = Command::new("bash")
         .env("OCSP_PORT", ocsp_port.to_string())
         .env("CRL_PORT", crl_port.to_string())
@@ -698,7 +699,7 @@ error: app-refusal: status expected a status below 400, got 400 (app-refusal.tom
         &outcome,
     );
 
-    fetched_revocation(&fixtures, &nginx, ocsp_port, crl_port, &mut expect);
+    fetched_revocation(&fixtures, &nginx, ocsp_port, crl_listener, &mut expect);
 
     // `runner serve --ocsp` staples the response openssl made, as nginx does.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -1027,14 +1028,14 @@ fn fetched_revocation(
     fixtures: &Path,
     nginx: &Nginx,
     ocsp_port: u16,
-    crl_port: u16,
+    listener: std::net::TcpListener,
     expect: &mut impl FnMut(&str, bool, &Run),
 ) {
     use std::io::{BufRead, Write};
     // The CRL distribution point: every GET gets the DER CRL; hits are counted.
     let crl = fs::read(fixtures.join("inter.crl.der")).expect("the DER CRL");
     let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let listener = std::net::TcpListener::bind(("127.0.0.1", crl_port)).expect("the CRL port");
+    let crl_port = listener.local_addr().expect("the CRL address").port();
     let counted = std::sync::Arc::clone(&hits);
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
