@@ -116,10 +116,13 @@ fn work(shared: &Slot, slots: usize) {
             return;
         }
     };
-    let files = tokio::task::LocalSet::new();
-    files.block_on(&runtime, async {
+    // The files run as tasks of the runtime, not inside `block_on`'s future (a `LocalSet`):
+    // hyper spawns each connection as a task, and a task waking `block_on`'s future makes the
+    // runtime poll epoll once more, without waiting, before it polls that future: a system
+    // call a request.
+    runtime.block_on(async {
         let slots: Vec<_> = (0..slots)
-            .map(|_| tokio::task::spawn_local(run_files(shared.clone())))
+            .map(|_| tokio::spawn(run_files(shared.clone())))
             .collect();
         for slot in slots {
             let _ = slot.await;
@@ -133,7 +136,7 @@ async fn run_files(shared: Slot) {
         let mut sink = FileSink::new(index, Arc::clone(&shared.sequencer));
         let (settings, stop) = (Arc::clone(&shared.settings), Arc::clone(&shared.stop));
         // A task of its own: a panic ends this file only, and says why.
-        let run = tokio::task::spawn_local(async move {
+        let run = tokio::spawn(async move {
             exec::run_suite(&suite.loaded, &suite.clients, &settings, &mut sink, &stop).await;
         })
         .await;
