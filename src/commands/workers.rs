@@ -135,18 +135,22 @@ async fn run_files(shared: Slot) {
     while let Some((index, suite)) = shared.next() {
         let mut sink = FileSink::new(index, Arc::clone(&shared.sequencer));
         let (settings, stop) = (Arc::clone(&shared.settings), Arc::clone(&shared.stop));
-        // A task of its own: a panic ends this file only, and says why.
-        let run = tokio::spawn(async move {
+        let panic = contained(async move {
             exec::run_suite(&suite.loaded, &suite.clients, &settings, &mut sink, &stop).await;
         })
         .await;
-        let panic = run.err().map(|error| match error.try_into_panic() {
-            Ok(payload) => panic_message(payload.as_ref()),
-            Err(error) => format!("its run was cancelled: {error}"),
-        });
         // The main thread may be gone after an interruption: nobody listens any more.
         let _ = shared.ended.send((index, panic));
     }
+}
+
+/// Runs a file as a task of its own: a panic ends that file only, and is said in its words.
+async fn contained(run: impl Future<Output = ()> + Send + 'static) -> Option<String> {
+    let ended = tokio::spawn(run).await;
+    ended.err().map(|error| match error.try_into_panic() {
+        Ok(payload) => panic_message(payload.as_ref()),
+        Err(error) => format!("its run was cancelled: {error}"),
+    })
 }
 
 /// What a panic said.
@@ -156,4 +160,31 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file's panic is caught on the worker's runtime, which runs the next file as before.
+    #[test]
+    fn a_panicking_file_is_said_and_the_next_one_runs() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let ends = runtime.block_on(async {
+            let first = contained(async { panic!("the file broke") }).await;
+            let second = contained(async {}).await;
+            let formatted = contained(async { panic!("request {} of {}", 3, 7) }).await;
+            (first, second, formatted)
+        });
+        assert_eq!(
+            ends,
+            (
+                Some("the file broke".to_owned()),
+                None,
+                Some("request 3 of 7".to_owned())
+            )
+        );
+    }
 }
