@@ -149,6 +149,8 @@ async fn contained(run: impl Future<Output = ()> + Send + 'static) -> Option<Str
     let ended = tokio::spawn(run).await;
     ended.err().map(|error| match error.try_into_panic() {
         Ok(payload) => panic_message(payload.as_ref()),
+        // Not reached today: nothing aborts the task, and a runtime shutting down drops this
+        // future with it. Should that change, the file's end still says it did not complete.
         Err(error) => format!("its run was cancelled: {error}"),
     })
 }
